@@ -1,0 +1,1 @@
+"""claimdesk: case management for a car dealership's after-sales department."""

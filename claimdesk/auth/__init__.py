@@ -1,0 +1,1 @@
+"""Stores, users, roles, sessions and API tokens; every permission check lives in permissions.py."""

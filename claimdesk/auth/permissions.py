@@ -1,0 +1,110 @@
+"""Every permission rule in one place: what each role may do, and which stores a user sees.
+
+Case actions carry their own role lists in each case type's workflow table; everything else is
+named here. A case in another store is answered as 404 so that its existence never leaks.
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import g
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from ..core.errors import Forbidden, NotFound, Unauthenticated
+from ..extensions import db
+
+ALL = frozenset({"customer_relations", "advisor", "workshop", "manager", "admin"})
+STAFF = ALL - {"admin"}
+
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "customers.read": ALL,
+    "customers.write": frozenset({"customer_relations", "advisor", "manager", "admin"}),
+    "workorders.read": STAFF,
+    "workorders.create": frozenset({"advisor", "manager"}),
+    "complaints.read": STAFF,
+    "complaints.create": frozenset({"customer_relations", "advisor", "manager"}),
+    "claims.read": frozenset({"advisor", "manager", "customer_relations"}),
+    "claims.create": frozenset({"advisor", "manager"}),
+    "documents.upload": frozenset({"advisor", "manager"}),
+    "insurers.read": ALL,
+    "insurers.write": frozenset({"advisor", "manager", "admin"}),
+    "sla.read": ALL,
+    "sla.policies.write": frozenset({"manager", "admin"}),
+    "sla.calendars.write": frozenset({"manager", "admin"}),
+    "dashboard.view": frozenset({"manager", "admin"}),
+    "users.manage": frozenset({"admin"}),
+    "stores.manage": frozenset({"admin"}),
+}
+
+
+def actor():
+    """The authenticated user of this request (session or bearer token), or 401."""
+    user = current_user
+    if user is None or not getattr(user, "is_authenticated", False):
+        raise Unauthenticated(str(_l("Log in or send a valid bearer token.")))
+    return user._get_current_object() if hasattr(user, "_get_current_object") else user
+
+
+def can(user, permission: str) -> bool:
+    return user is not None and user.role in PERMISSIONS[permission]
+
+
+def require(permission: str, user=None):
+    user = user or actor()
+    if not can(user, permission):
+        raise Forbidden(str(_l("Your role may not do this (%(perm)s).", perm=permission)))
+    return user
+
+
+def visible_store_ids(user) -> list[int] | None:
+    """None means every store (group-wide users)."""
+    if user.is_group:
+        return None
+    return [user.store_id]
+
+
+def sees_store(user, store_id: int) -> bool:
+    ids = visible_store_ids(user)
+    return ids is None or store_id in ids
+
+
+def scoped(stmt, model, user=None):
+    """Restrict a select to the stores the user sees."""
+    user = user or actor()
+    ids = visible_store_ids(user)
+    if ids is None:
+        return stmt
+    return stmt.where(model.store_id.in_(ids))
+
+
+def get_or_404(model, ident, user=None, *, for_update: bool = False):
+    """Load a store-owned row the user may see; anything else is the same 404."""
+    user = user or actor()
+    try:
+        ident = int(ident)
+    except (TypeError, ValueError):
+        raise NotFound(str(_l("Not found."))) from None
+    stmt = sa.select(model).where(model.id == ident)
+    if for_update and db.session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    obj = db.session.scalar(stmt)
+    if obj is None or not sees_store(user, obj.store_id):
+        raise NotFound(str(_l("%(what)s %(id)s not found.", what=model.__name__, id=ident)))
+    return obj
+
+
+def store_for_new(user, requested_store_id: int | None) -> int:
+    """The store a new record goes to: the user's own, or (group users) the one asked for."""
+    if requested_store_id is None or requested_store_id == user.store_id:
+        return user.store_id
+    if not user.is_group:
+        raise Forbidden(str(_l("You may only create records in your own store.")))
+    from .models import Store
+
+    if db.session.get(Store, requested_store_id) is None:
+        raise NotFound(str(_l("Unknown store.")))
+    return requested_store_id
+
+
+def remember_api_user(user) -> None:
+    g._login_user = user

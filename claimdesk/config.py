@@ -1,0 +1,81 @@
+"""Every setting, read from the environment (prefix CLAIMDESK_) in one place."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+PREFIX = "CLAIMDESK_"
+
+
+def _env(name: str, default=None):
+    return os.environ.get(PREFIX + name, default)
+
+
+def _bool(value, default=False) -> bool:
+    if value is None:
+        return default
+    return str(value).strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _instance_secret(instance_path: Path) -> str:
+    """Development secret: generated once and kept in the instance folder (never in the repo)."""
+    path = instance_path / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def load(instance_path: str, overrides: dict | None = None) -> dict:
+    """Build the Flask config mapping from the environment, then apply explicit overrides."""
+    instance = Path(instance_path)
+    env_name = _env("ENV", "development")
+    cfg: dict = {
+        "ENV_NAME": env_name,
+        "SQLALCHEMY_DATABASE_URI": _env("DATABASE_URL") or f"sqlite:///{instance / 'claimdesk.sqlite3'}",
+        "REDIS_URL": _env("REDIS_URL") or None,
+        # "thread": with no Redis URL, a background thread inside the web process runs the jobs.
+        "EMBEDDED_WORKER": _env("EMBEDDED_WORKER", "thread"),
+        "TIMEZONE": _env("TIMEZONE", "Asia/Shanghai"),
+        "UPLOAD_FOLDER": _env("UPLOAD_FOLDER") or str(instance / "uploads"),
+        "MAX_CONTENT_LENGTH": int(_env("MAX_UPLOAD_BYTES", str(10 * 1024 * 1024))),
+        "TOKEN_TTL_SECONDS": int(_env("TOKEN_TTL_SECONDS", str(12 * 3600))),
+        "QUEUE_PREFIX": _env("QUEUE_PREFIX", "claimdesk"),
+        "JOB_RETRY_INTERVALS": [5, 30, 120],
+        "SMTP_URL": _env("SMTP_URL") or None,
+        "MAIL_FROM": _env("MAIL_FROM", "claimdesk@localhost"),
+        "BABEL_DEFAULT_LOCALE": _env("DEFAULT_LOCALE", "en"),
+        "BABEL_DEFAULT_TIMEZONE": _env("TIMEZONE", "Asia/Shanghai"),
+        "LANGUAGES": ["en", "zh"],
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _bool(_env("SECURE_COOKIES"), env_name == "production"),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # flask-smorest / OpenAPI
+        "API_TITLE": "claimdesk",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api/v1",
+        "OPENAPI_JSON_PATH": "openapi.json",
+        "API_SPEC_OPTIONS": {
+            "components": {
+                "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}
+            },
+            "security": [{"bearerAuth": []}],
+        },
+    }
+    secret = _env("SECRET_KEY")
+    if not secret:
+        if env_name == "production":
+            raise RuntimeError("CLAIMDESK_SECRET_KEY must be set in production")
+        secret = _instance_secret(instance)
+    cfg["SECRET_KEY"] = secret
+    if overrides:
+        cfg.update(overrides)
+    return cfg

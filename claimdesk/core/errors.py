@@ -1,0 +1,179 @@
+"""Domain errors and their one JSON body (api.md) and one set of HTML error pages."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, flash, jsonify, redirect, render_template, request
+from flask_babel import gettext as _
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "too_many_requests",
+    500: "internal_error",
+    503: "service_unavailable",
+}
+
+
+class DomainError(Exception):
+    """An error the user can act on. Services raise these; the boundary renders them."""
+
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, *, code: str | None = None, fields: dict | None = None,
+                 status: int | None = None, extra: dict | None = None):
+        super().__init__(message)
+        self.message = message
+        if code:
+            self.code = code
+        if status:
+            self.status = status
+        self.fields = fields
+        self.extra = extra or {}
+
+
+class ValidationFailed(DomainError):
+    status = 422
+    code = "validation_error"
+
+
+class NotFound(DomainError):
+    status = 404
+    code = "not_found"
+
+
+class Forbidden(DomainError):
+    status = 403
+    code = "forbidden"
+
+
+class Unauthenticated(DomainError):
+    status = 401
+    code = "unauthenticated"
+
+
+class Conflict(DomainError):
+    """The action is not allowed in this state, or the case moved on (version)."""
+
+    status = 409
+    code = "conflict"
+
+
+class GateBlocked(Conflict):
+    """A named business gate stops the action, e.g. 'final_qc_signed'."""
+
+    code = "gate_blocked"
+
+    def __init__(self, gate: str, message: str, **kw):
+        super().__init__(message, extra={"gate": gate}, **kw)
+        self.gate = gate
+
+
+def error_body(status: int, code: str, message: str, fields: dict | None = None, extra: dict | None = None):
+    body = {"status": status, "code": code, "message": message}
+    if fields:
+        body["fields"] = fields
+    if extra:
+        body.update(extra)
+    return {"error": body}
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path in ("/healthz", "/readyz")
+
+
+def _flatten_webargs(messages) -> dict:
+    """webargs nests field errors by location ({"json": {...}}); the contract wants them flat."""
+    if not isinstance(messages, dict):
+        return {"_schema": messages if isinstance(messages, list) else [str(messages)]}
+    flat: dict = {}
+    for location, errs in messages.items():
+        if location in ("json", "form", "query", "files", "headers", "view_args") and isinstance(errs, dict):
+            flat.update(errs)
+        else:
+            flat[location] = errs
+    return flat
+
+
+def _respond(status: int, code: str, message: str, fields=None, extra=None, headers=None):
+    if wants_json():
+        resp = jsonify(error_body(status, code, message, fields, extra))
+        resp.status_code = status
+        if headers:
+            resp.headers.extend(headers)
+        return resp
+    if status in (401,):
+        return redirect("/login?next=" + request.full_path)
+    if status in (409, 422) and request.method == "POST" and request.referrer:
+        # A form action that was refused: go back to the page and say why.
+        flash(message, "danger")
+        return redirect(request.referrer)
+    return render_template("errors/error.html", status=status, code=code, message=message), status
+
+
+def register_error_handlers(app: Flask) -> None:
+    from ..extensions import db
+
+    @app.errorhandler(DomainError)
+    def _domain(err: DomainError):
+        db.session.rollback()
+        return _respond(err.status, err.code, err.message, err.fields, err.extra)
+
+    @app.errorhandler(StaleDataError)
+    def _stale(err):
+        db.session.rollback()
+        return _respond(409, "version_conflict", _("The case was changed by someone else; reload and try again."))
+
+    @app.errorhandler(OperationalError)
+    def _db_down(err):
+        db.session.rollback()
+        log.error("database unavailable: %s", err.__class__.__name__)
+        return _respond(503, "service_unavailable", _("The database is unavailable; nothing was saved. Try again."))
+
+    @app.errorhandler(DBAPIError)
+    def _db_error(err):
+        db.session.rollback()
+        if getattr(err, "connection_invalidated", False):
+            return _respond(503, "service_unavailable", _("The database is unavailable; nothing was saved. Try again."))
+        log.exception("database error")
+        return _respond(500, "internal_error", _("Internal error; nothing was saved."))
+
+    @app.errorhandler(HTTPException)
+    def _http(err: HTTPException):
+        db.session.rollback()
+        status = err.code or 500
+        data = getattr(err, "data", None) or {}
+        fields = None
+        message = err.description or ""
+        if data.get("messages") is not None:
+            fields = _flatten_webargs(data["messages"])
+            message = _("Malformed request body.") if status == 400 else _("Some fields are invalid.")
+        elif isinstance(data.get("message"), str):
+            message = data["message"]
+        if status == 400 and not fields:
+            message = message or _("Malformed request body.")
+        if status == 413:
+            message = _("The upload is too large.")
+        headers = None
+        if status == 405 and hasattr(err, "valid_methods") and err.valid_methods:
+            headers = {"Allow": ", ".join(err.valid_methods)}
+        return _respond(status, HTTP_CODES.get(status, "error"), message, fields, headers=headers)
+
+    @app.errorhandler(Exception)
+    def _unexpected(err: Exception):
+        db.session.rollback()
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return _respond(500, "internal_error", _("Internal error; nothing was saved."))

@@ -1,0 +1,72 @@
+"""Pieces every HTML blueprint shares: login-protected blueprints, case links, running an action
+from a form, home-page panels and the customer-history providers."""
+from __future__ import annotations
+
+from typing import Callable
+
+from flask import Blueprint, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..extensions import login_manager
+from .errors import DomainError
+
+#: case_type -> endpoint of its detail page (takes `case_id`)
+CASE_ENDPOINTS: dict[str, str] = {}
+#: functions(user) -> dict(title, rows, more_url) shown on the home page, by role
+HOME_PANELS: list[Callable] = []
+#: functions(customer_id, user) -> list of dict(case_type, number, state, created_at, url, title)
+HISTORY_PROVIDERS: list[Callable] = []
+#: functions(number, user) -> url or None, for the search box
+NUMBER_LOOKUPS: list[Callable] = []
+
+
+def staff_blueprint(name: str, import_name: str, **kw) -> Blueprint:
+    """A blueprint whose every page needs a logged-in user."""
+    bp = Blueprint(name, import_name, **kw)
+
+    @bp.before_request
+    def _require_login():
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+
+    return bp
+
+
+def case_url(case_type: str, case_id: int) -> str | None:
+    endpoint = CASE_ENDPOINTS.get(case_type)
+    return url_for(endpoint, case_id=case_id) if endpoint else None
+
+
+def run_form_action(workflow, case, action: str, data: dict, *, success: str | None = None,
+                    redirect_to: str | None = None):
+    """Run a workflow action from an HTML form; refusals come back as a flash message naming why.
+
+    The request boundary commits on success; on a DomainError we roll back here and go back.
+    """
+    from . import uow
+
+    target = redirect_to or request.referrer or "/"
+    try:
+        workflow.perform(case, action, data, current_user._get_current_object())
+    except DomainError as err:
+        uow.rollback()
+        flash(_error_text(err), "danger")
+        return redirect(target)
+    flash(success or _("Done: %(action)s.", action=action.replace("_", " ")), "success")
+    return redirect(target)
+
+
+def _error_text(err: DomainError) -> str:
+    if not err.fields:
+        return err.message
+    parts = []
+    for field, msgs in err.fields.items():
+        if isinstance(msgs, dict):
+            msgs = [f"{k}: {', '.join(map(str, v)) if isinstance(v, list) else v}" for k, v in msgs.items()]
+        parts.append(f"{field}: {' '.join(map(str, msgs)) if isinstance(msgs, list) else msgs}")
+    return f"{err.message} {'; '.join(parts)}"
+
+
+def form_error_text(err: DomainError) -> str:
+    return _error_text(err)

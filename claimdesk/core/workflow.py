@@ -1,0 +1,188 @@
+"""The one state-machine engine. Each case type describes itself as a table of Actions.
+
+An Action names the states it may run from, the state it leads to, the roles allowed, the
+marshmallow schema of its fields, guards (named gates), the service function that does the work,
+and the SLA clocks it starts and stops. `Workflow.perform` runs one action inside the caller's
+transaction: check role, version and state, validate, run guards and the handler, move the state,
+write the timeline event and tell subscribers (the SLA engine) — all or nothing.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from blinker import Namespace
+from flask_babel import lazy_gettext as _l
+from marshmallow import Schema, ValidationError
+
+from ..extensions import db
+from .clock import now
+from .errors import Conflict, Forbidden, NotFound, ValidationFailed
+from . import events
+
+signals = Namespace()
+#: sent after every action, inside the transaction: sender=Workflow, case, action, event, context
+action_performed = signals.signal("action-performed")
+
+MANAGERS = frozenset({"manager"})
+PAUSE_REASONS = ("waiting_customer", "waiting_insurer", "waiting_parts", "waiting_documents",
+                 "waiting_manufacturer")
+
+
+@dataclass
+class Context:
+    """What a handler gets besides the case and the validated data."""
+
+    actor: Any
+    action: "Action"
+    workflow: "Workflow"
+    from_state: str
+    at: Any
+    # Handlers add what the timeline should show (ids of created lines, amounts …).
+    event_data: dict = field(default_factory=dict)
+    # A handler may choose the target state (e.g. follow_up not satisfied → resolve).
+    target: str | None = None
+    # Clocks to start/stop in addition to the action's declared ones, decided at run time.
+    starts: list = field(default_factory=list)
+    stops: list = field(default_factory=list)
+    visibility: str = "internal"
+    kind: str = "action"
+    # Per-case SLA overrides for clocks started by this action: policy key -> absolute due time
+    # (e.g. the promised completion time) or target seconds (e.g. 24 h for letters).
+    deadlines: dict = field(default_factory=dict)
+    targets: dict = field(default_factory=dict)
+
+
+Guard = Callable[[Any, dict, Context], None]  # raises GateBlocked
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    sources: tuple[str, ...] | None  # None: any state that is not final
+    target: str | None = None  # None: the state does not change (unless the handler says so)
+    roles: frozenset[str] = MANAGERS
+    schema: type[Schema] | None = None
+    handler: Callable[[Any, dict, Context], None] | None = None
+    guards: tuple[Guard, ...] = ()
+    starts: tuple[str, ...] = ()  # SLA policy keys whose clocks start
+    stops: tuple[str, ...] = ()  # SLA policy keys whose clocks stop (met)
+    cancels: tuple[str, ...] = ()  # clocks cancelled (not met, not breached)
+    label: Any = None  # shown on buttons
+    description: str = ""
+    kind: str = "action"
+    allowed_when_paused: bool = True
+
+
+class Workflow:
+    def __init__(self, case_type: str, model, states: list[str], final_states: set[str],
+                 actions: list[Action], initial: str):
+        self.case_type = case_type
+        self.model = model
+        self.states = states
+        self.final_states = final_states
+        self.initial = initial
+        self.actions: dict[str, Action] = {}
+        for action in actions:
+            if action.name in self.actions:
+                raise ValueError(f"{case_type}: action {action.name} declared twice")
+            self.actions[action.name] = action
+
+    # --- reading the table -------------------------------------------------------------------
+    def action(self, name: str) -> Action:
+        try:
+            return self.actions[name]
+        except KeyError:
+            raise NotFound(str(_l("Unknown action %(name)s.", name=name)), code="unknown_action") from None
+
+    def state_allows(self, case, action: Action) -> bool:
+        if action.sources is None:
+            return case.state not in self.final_states
+        return case.state in action.sources
+
+    def role_allows(self, user, action: Action) -> bool:
+        return user is not None and (user.role in action.roles or user.role in MANAGERS)
+
+    def available(self, case, user) -> list[Action]:
+        """Actions this user could run on this case now (before field validation and gates)."""
+        return [a for a in self.actions.values() if self.state_allows(case, a) and self.role_allows(user, a)]
+
+    # --- running an action ---------------------------------------------------------------------
+    def perform(self, case, name: str, data: dict | None, actor, *, version: int | None = None,
+                validated: bool = False):
+        action = self.action(name)
+        raw = dict(data or {})
+        if version is None and "version" in raw:
+            version = raw.pop("version")
+        else:
+            raw.pop("version", None)
+        if not self.role_allows(actor, action):
+            raise Forbidden(str(_l("Your role may not %(action)s.", action=action.name)), code="forbidden")
+        if version is not None and int(version) != case.version:
+            raise Conflict(str(_l("The case has moved on (version %(cur)s, you sent %(sent)s); reload it.",
+                                  cur=case.version, sent=version)), code="version_conflict")
+        if not self.state_allows(case, action):
+            raise Conflict(
+                str(_l("Cannot %(action)s while the case is %(state)s.", action=action.name, state=case.state)),
+                code="invalid_state", extra={"state": case.state, "action": action.name},
+            )
+        if action.schema is not None and not validated:
+            try:
+                raw = action.schema().load(raw)
+            except ValidationError as err:
+                raise ValidationFailed(str(_l("Some fields are invalid.")), fields=err.messages) from None
+        ctx = Context(actor=actor, action=action, workflow=self, from_state=case.state, at=now(),
+                      kind=action.kind)
+        for guard in action.guards:
+            guard(case, raw, ctx)
+        if action.handler is not None:
+            action.handler(case, raw, ctx)
+        to_state = ctx.target or action.target or case.state
+        case.state = to_state
+        case.updated_at = ctx.at
+        if to_state in self.final_states and case.closed_at is None:
+            case.closed_at = ctx.at
+        db.session.flush()  # the version bump happens here; a concurrent writer gets StaleDataError
+        event = events.record(
+            case, kind=ctx.kind, action=action.name, actor=actor, from_state=ctx.from_state,
+            to_state=to_state, data={**_summarise(raw), **ctx.event_data}, visibility=ctx.visibility,
+            at=ctx.at,
+        )
+        action_performed.send(self, case=case, action=action, event=event, context=ctx)
+        db.session.flush()
+        return event
+
+    def start(self, case, actor, data: dict | None = None, starts: tuple[str, ...] = (), *,
+              deadlines: dict | None = None, targets: dict | None = None):
+        """Record the creation of a case (it gets an id first) and start its initial clocks."""
+        case.state = case.state or self.initial
+        db.session.add(case)
+        db.session.flush()
+        action = Action(name="create", sources=None, target=self.initial, starts=starts, kind="action")
+        ctx = Context(actor=actor, action=action, workflow=self, from_state=None, at=case.created_at or now(),
+                      deadlines=dict(deadlines or {}), targets=dict(targets or {}))
+        event = events.record(case, kind="action", action="create", actor=actor, from_state=None,
+                              to_state=case.state, data=_summarise(data or {}), at=ctx.at)
+        action_performed.send(self, case=case, action=action, event=event, context=ctx)
+        db.session.flush()
+        return event
+
+
+def _summarise(data: dict) -> dict:
+    """What of the submitted fields goes into the timeline (files and big blobs do not)."""
+    out = {}
+    for key, value in data.items():
+        if hasattr(value, "read"):
+            continue
+        if isinstance(value, str) and len(value) > 4000:
+            value = value[:4000] + "…"
+        out[key] = value
+    return out
+
+
+REGISTRY: dict[str, Workflow] = {}
+
+
+def register(workflow: Workflow) -> Workflow:
+    REGISTRY[workflow.case_type] = workflow
+    return workflow

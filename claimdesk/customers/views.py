@@ -1,0 +1,132 @@
+"""Customer archive pages: search list, customer with vehicles and full history, forms."""
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from marshmallow import ValidationError
+
+from ..auth.permissions import get_or_404, require
+from ..core.errors import DomainError
+from ..core.http import paginate
+from ..core.web import HISTORY_PROVIDERS, staff_blueprint
+from . import queries, services
+from .models import Customer, Vehicle
+from .schemas import CustomerIn, CustomerPatch, VehicleIn, VehiclePatch
+
+bp = staff_blueprint("customers", __name__, url_prefix="/customers")
+
+
+def form_dict(form) -> dict:
+    """Form fields to a dict for a schema: empty strings are left out (= not given)."""
+    return {k: v for k, v in form.items() if k != "csrf_token" and v.strip() != ""}
+
+
+def _load(schema, form):
+    try:
+        return schema().load(form_dict(form)), None
+    except ValidationError as err:
+        return None, err.messages
+
+
+@bp.route("/")
+def index():
+    user = require("customers.read")
+    args = {"q": request.args.get("q", ""), "page": max(request.args.get("page", 1, type=int), 1), "per_page": 50}
+    page = paginate(queries.customer_search(user, args), args)
+    return render_template("customers/index.html", page=page, q=args["q"])
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new():
+    user = require("customers.write")
+    errors, values = {}, request.form
+    if request.method == "POST":
+        data, errors = _load(CustomerIn, request.form)
+        if data is not None:
+            customer = services.create_customer(user, data)
+            flash(_("Customer %(name)s saved.", name=customer.name), "success")
+            nxt = request.args.get("next")
+            if nxt and nxt.startswith("/") and not nxt.startswith("//"):
+                return redirect(f"{nxt}{'&' if '?' in nxt else '?'}customer_id={customer.id}")
+            return redirect(url_for("customers.new_vehicle", customer_id=customer.id))
+    return render_template("customers/form.html", customer=None, values=values, errors=errors), \
+        (422 if errors else 200)
+
+
+@bp.route("/<int:customer_id>")
+def detail(customer_id: int):
+    user = require("customers.read")
+    customer = get_or_404(Customer, customer_id, user)
+    history = []
+    for provider in HISTORY_PROVIDERS:
+        history.extend(provider(customer.id, user))
+    history.sort(key=lambda h: h["created_at"], reverse=True)
+    return render_template("customers/detail.html", customer=customer, history=history)
+
+
+@bp.route("/<int:customer_id>/edit", methods=["GET", "POST"])
+def edit(customer_id: int):
+    user = require("customers.write")
+    customer = get_or_404(Customer, customer_id, user)
+    errors, values = {}, request.form if request.method == "POST" else customer.__dict__
+    if request.method == "POST":
+        data, errors = _load(CustomerPatch, request.form)
+        if data is not None:
+            services.update_customer(customer, data)
+            flash(_("Saved."), "success")
+            return redirect(url_for("customers.detail", customer_id=customer.id))
+    return render_template("customers/form.html", customer=customer, values=values, errors=errors), \
+        (422 if errors else 200)
+
+
+@bp.route("/<int:customer_id>/vehicles/new", methods=["GET", "POST"])
+def new_vehicle(customer_id: int):
+    user = require("customers.write")
+    customer = get_or_404(Customer, customer_id, user)
+    errors, values = {}, request.form
+    if request.method == "POST":
+        form = dict(request.form)
+        form["customer_id"] = str(customer.id)
+        data, errors = _load(VehicleIn, form)
+        if data is not None:
+            try:
+                vehicle = services.create_vehicle(user, data)
+            except DomainError as err:
+                errors = err.fields or {"_": [err.message]}
+            else:
+                flash(_("Vehicle %(plate)s saved.", plate=vehicle.plate), "success")
+                return redirect(url_for("customers.detail", customer_id=customer.id))
+    return render_template("customers/vehicle_form.html", customer=customer, vehicle=None, values=values,
+                           errors=errors), (422 if errors else 200)
+
+
+@bp.route("/vehicles/<int:vehicle_id>")
+def vehicle(vehicle_id: int):
+    user = require("customers.read")
+    v = get_or_404(Vehicle, vehicle_id, user)
+    history = [h for provider in HISTORY_PROVIDERS for h in provider(v.customer_id, user)
+               if h.get("vehicle_id") in (None, v.id)]
+    history.sort(key=lambda h: h["created_at"], reverse=True)
+    return render_template("customers/vehicle.html", vehicle=v, history=history)
+
+
+@bp.route("/vehicles/<int:vehicle_id>/edit", methods=["GET", "POST"])
+def edit_vehicle(vehicle_id: int):
+    user = require("customers.write")
+    v = get_or_404(Vehicle, vehicle_id, user)
+    errors, values = {}, request.form if request.method == "POST" else v.__dict__
+    if request.method == "POST":
+        data, errors = _load(VehiclePatch, request.form)
+        if data is not None:
+            try:
+                services.update_vehicle(user, v, data)
+            except DomainError as err:
+                errors = err.fields or {"_": [err.message]}
+            else:
+                flash(_("Saved."), "success")
+                return redirect(url_for("customers.vehicle", vehicle_id=v.id))
+    return render_template("customers/vehicle_form.html", customer=v.customer, vehicle=v, values=values,
+                           errors=errors), (422 if errors else 200)
+
+

@@ -1,0 +1,179 @@
+"""The case engine, on a small case type defined here (its table lives only inside the test)."""
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from marshmallow import Schema, fields
+from sqlalchemy.orm import Mapped, mapped_column
+
+from claimdesk.core import events, numbering, uow
+from claimdesk.core.common import common_actions
+from claimdesk.core.errors import Conflict, Forbidden, GateBlocked, NotFound, ValidationFailed
+from claimdesk.core.models import CaseEvent, CaseMixin
+from claimdesk.core.workflow import Action, Workflow, action_performed
+from claimdesk.extensions import db
+from tests.factories import CustomerFactory
+
+
+class Widget(CaseMixin, db.Model):
+    __tablename__ = "test_widgets"
+    CASE_TYPE = "widget"
+    NUMBER_PREFIX = "WG"
+    size: Mapped[int | None] = mapped_column()
+
+
+class GrowIn(Schema):
+    size = fields.Integer(required=True)
+
+
+def _grow(case, data, ctx):
+    case.size = data["size"]
+    ctx.event_data["grown"] = True
+
+
+def _must_be_big(case, data, ctx):
+    if data["size"] < 10:
+        raise GateBlocked("big_enough", "cannot finish: the widget is smaller than 10")
+
+
+def _boom(case, data, ctx):
+    case.size = 999
+    raise RuntimeError("handler failed half way")
+
+
+WF = Workflow("widget", Widget, ["new", "grown", "done"], {"done"}, [
+    Action("grow", ("new",), "grown", roles=frozenset({"advisor"}), schema=GrowIn, handler=_grow,
+           starts=("widget.finish",)),
+    Action("finish", ("grown",), "done", roles=frozenset({"advisor"}), schema=GrowIn, guards=(_must_be_big,),
+           stops=("widget.finish",)),
+    Action("explode", ("new",), "done", roles=frozenset({"advisor"}), handler=_boom),
+    *common_actions(frozenset({"advisor"})),
+], initial="new")
+
+
+@pytest.fixture
+def widget(store, advisor):
+    Widget.__table__.create(bind=db.session.connection())
+    customer = CustomerFactory(store=store)
+    w = Widget(store_id=store.id, customer_id=customer.id, number=numbering.next_number(store.id, "WG", 2026),
+               state="new")
+    WF.start(w, advisor)
+    uow.commit()
+    return w
+
+
+def test_happy_action_moves_state_writes_event_and_signals(widget, advisor):
+    seen = []
+
+    def listener(sender, **kw):
+        seen.append((kw["action"].name, kw["action"].starts, kw["event"].to_state))
+
+    action_performed.connect(listener)
+    try:
+        v0 = widget.version
+        event = WF.perform(widget, "grow", {"size": 3}, advisor)
+        uow.commit()
+    finally:
+        action_performed.disconnect(listener)
+    assert widget.state == "grown" and widget.size == 3
+    assert widget.version == v0 + 1
+    assert event.from_state == "new" and event.to_state == "grown"
+    assert event.data == {"size": 3, "grown": True}
+    assert seen == [("grow", ("widget.finish",), "grown")]
+    line = events.timeline("widget", widget.id)
+    assert [e.action for e in line] == ["create", "grow"]
+
+
+def test_wrong_state_is_409_and_changes_nothing(widget, advisor):
+    with pytest.raises(Conflict) as err:
+        WF.perform(widget, "finish", {"size": 20}, advisor)
+    assert err.value.code == "invalid_state"
+    uow.rollback()
+    assert widget.state == "new"
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(CaseEvent)
+                             .where(CaseEvent.case_type == "widget")) == 1
+
+
+def test_role_not_allowed_is_403(widget, workshop):
+    with pytest.raises(Forbidden):
+        WF.perform(widget, "grow", {"size": 1}, workshop)
+
+
+def test_managers_may_run_any_action(widget, manager):
+    WF.perform(widget, "grow", {"size": 1}, manager)
+    assert widget.state == "grown"
+
+
+def test_validation_error_lists_fields(widget, advisor):
+    with pytest.raises(ValidationFailed) as err:
+        WF.perform(widget, "grow", {"size": "many"}, advisor)
+    assert "size" in err.value.fields
+
+
+def test_gate_is_named(widget, advisor):
+    WF.perform(widget, "grow", {"size": 1}, advisor)
+    with pytest.raises(GateBlocked) as err:
+        WF.perform(widget, "finish", {"size": 5}, advisor)
+    assert err.value.gate == "big_enough" and "smaller than 10" in err.value.message
+
+
+def test_version_conflict(widget, advisor):
+    with pytest.raises(Conflict) as err:
+        WF.perform(widget, "grow", {"size": 1, "version": widget.version + 5}, advisor)
+    assert err.value.code == "version_conflict"
+    WF.perform(widget, "grow", {"size": 1, "version": widget.version}, advisor)
+    assert widget.state == "grown"
+
+
+def test_failed_handler_rolls_back_everything(widget, advisor):
+    with pytest.raises(RuntimeError):
+        WF.perform(widget, "explode", {}, advisor)
+    uow.rollback()
+    db.session.refresh(widget)
+    assert widget.state == "new" and widget.size is None
+    assert [e.action for e in events.timeline("widget", widget.id)] == ["create"]
+
+
+def test_unknown_action_is_404(widget, advisor):
+    with pytest.raises(NotFound):
+        WF.perform(widget, "fly", {}, advisor)
+
+
+def test_final_state_stamps_closed_at_and_blocks_common_actions(widget, advisor):
+    WF.perform(widget, "grow", {"size": 11}, advisor)
+    WF.perform(widget, "finish", {"size": 11}, advisor)
+    assert widget.state == "done" and widget.closed_at is not None
+    with pytest.raises(Conflict):
+        WF.perform(widget, "note", {"text": "late"}, advisor)
+
+
+def test_common_actions(widget, advisor, make_user, other_store):
+    colleague = make_user("advisor", username="colleague")
+    stranger = make_user("advisor", username="stranger", store=other_store)
+    WF.perform(widget, "assign", {"assignee_id": colleague.id}, advisor)
+    assert widget.assignee_id == colleague.id
+    with pytest.raises(ValidationFailed):
+        WF.perform(widget, "assign", {"assignee_id": stranger.id}, advisor)
+    WF.perform(widget, "pause", {"reason": "waiting_customer"}, advisor)
+    assert widget.pause_reason == "waiting_customer"
+    with pytest.raises(Conflict):
+        WF.perform(widget, "pause", {"reason": "waiting_parts"}, advisor)
+    with pytest.raises(ValidationFailed):
+        WF.perform(widget, "pause", {"reason": "coffee"}, advisor)
+    ev = WF.perform(widget, "resume", {}, advisor)
+    assert widget.pause_reason is None and ev.data["reason"] == "waiting_customer"
+    note = WF.perform(widget, "note", {"text": "called, no answer", "visibility": "customer"}, advisor)
+    assert note.kind == "note" and note.visibility == "customer" and note.from_state == note.to_state
+    with pytest.raises(Conflict):  # nothing escalated yet
+        WF.perform(widget, "acknowledge", {}, advisor)
+    widget.escalation_level = 1
+    WF.perform(widget, "acknowledge", {}, advisor)
+    assert widget.escalation_acknowledged_by_id == advisor.id and widget.assignee_id == advisor.id
+
+
+def test_numbers_are_sequential_per_store_prefix_and_year(store, other_store):
+    assert numbering.next_number(store.id, "WG", 2026) == "WG-2026-000001"
+    assert numbering.next_number(store.id, "WG", 2026) == "WG-2026-000002"
+    assert numbering.next_number(other_store.id, "WG", 2026) == "WG-2026-000001"
+    assert numbering.next_number(store.id, "WG", 2027) == "WG-2027-000001"
+    assert numbering.next_number(store.id, "CP", 2026) == "CP-2026-000001"
