@@ -177,3 +177,8 @@ def test_numbers_are_sequential_per_store_prefix_and_year(store, other_store):
     assert numbering.next_number(other_store.id, "WG", 2026) == "WG-2026-000001"
     assert numbering.next_number(store.id, "WG", 2027) == "WG-2027-000001"
     assert numbering.next_number(store.id, "CP", 2026) == "CP-2026-000001"
+
+
+def test_system_actions_skip_the_role_check(widget):
+    event = WF.perform(widget, "grow", {"size": 2}, None, system=True)
+    assert event.actor_id is None and widget.state == "grown"
