@@ -121,3 +121,25 @@ def i18n(domain):
         click.echo(f"{d}: {count} strings, {len(missing)} without a translation")
         for m in missing[:200]:
             click.echo(f"  - {m}")
+
+
+@claimdesk_cli.command("demo")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True)
+@click.option("--customers", default=60, show_default=True, help="customers per store on first run")
+def demo(host, port, customers):
+    """Build the schema, add demo data on first run, and serve the app (embedded queue if no Redis)."""
+    from flask_migrate import upgrade
+
+    from .app import ROOT
+    from .demo import PASSWORD
+    from .jobs.worker import ensure_embedded_runner
+
+    app = current_app._get_current_object()
+    upgrade(directory=str(ROOT / "migrations"))
+    ctx = click.get_current_context()
+    ctx.invoke(seed_demo, customers=customers, stores=2, months=6, cases=40, seed=7)
+    if ensure_embedded_runner(app):
+        click.echo("Jobs and SLA timers run on the embedded queue inside this process (no Redis configured).")
+    click.echo(f"\nclaimdesk is at http://{host}:{port}/  (password for every demo login: {PASSWORD})\n")
+    app.run(host=host, port=port, use_reloader=False, threaded=True)
