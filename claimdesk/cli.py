@@ -142,4 +142,6 @@ def demo(host, port, customers):
     if ensure_embedded_runner(app):
         click.echo("Jobs and SLA timers run on the embedded queue inside this process (no Redis configured).")
     click.echo(f"\nclaimdesk is at http://{host}:{port}/  (password for every demo login: {PASSWORD})\n")
-    app.run(host=host, port=port, use_reloader=False, threaded=True)
+    from werkzeug.serving import run_simple
+
+    run_simple(host, port, app, use_reloader=False, threaded=True)

@@ -89,7 +89,7 @@ def get_or_404(model, ident, user=None, *, for_update: bool = False):
         stmt = stmt.with_for_update()
     obj = db.session.scalar(stmt)
     if obj is None or not sees_store(user, obj.store_id):
-        raise NotFound(str(_l("%(what)s %(id)s not found.", what=model.__name__, id=ident)))
+        raise NotFound(str(_l("Not found (id %(id)s), or not in your store.", id=ident)))
     return obj
 
 

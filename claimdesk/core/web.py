@@ -53,7 +53,7 @@ def run_form_action(workflow, case, action: str, data: dict, *, success: str | N
         uow.rollback()
         flash(_error_text(err), "danger")
         return redirect(target)
-    flash(success or _("Done: %(action)s.", action=action.replace("_", " ")), "success")
+    flash(success or _("Done: %(action)s.", action=workflow.action_label(workflow.action(action))), "success")
     return redirect(target)
 
 

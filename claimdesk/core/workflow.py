@@ -76,8 +76,9 @@ class Action:
 
 class Workflow:
     def __init__(self, case_type: str, model, states: list[str], final_states: set[str],
-                 actions: list[Action], initial: str):
+                 actions: list[Action], initial: str, state_labels: dict | None = None):
         self.case_type = case_type
+        self.state_labels = state_labels or {}
         self.model = model
         self.states = states
         self.final_states = final_states
@@ -107,6 +108,13 @@ class Workflow:
         """Actions this user could run on this case now (before field validation and gates)."""
         return [a for a in self.actions.values() if self.state_allows(case, a) and self.role_allows(user, a)]
 
+    def state_label(self, state: str) -> str:
+        return str(self.state_labels.get(state, state.replace("_", " ")))
+
+    @staticmethod
+    def action_label(action: Action) -> str:
+        return str(action.label or action.name.replace("_", " "))
+
     # --- running an action ---------------------------------------------------------------------
     def perform(self, case, name: str, data: dict | None, actor, *, version: int | None = None,
                 validated: bool = False, system: bool = False):
@@ -119,13 +127,15 @@ class Workflow:
         else:
             raw.pop("version", None)
         if not system and not self.role_allows(actor, action):
-            raise Forbidden(str(_l("Your role may not %(action)s.", action=action.name)), code="forbidden")
+            raise Forbidden(str(_l("Your role may not do this: %(action)s.", action=self.action_label(action))),
+                            code="forbidden")
         if version is not None and int(version) != case.version:
             raise Conflict(str(_l("The case has moved on (version %(cur)s, you sent %(sent)s); reload it.",
                                   cur=case.version, sent=version)), code="version_conflict")
         if not self.state_allows(case, action):
             raise Conflict(
-                str(_l("Cannot %(action)s while the case is %(state)s.", action=action.name, state=case.state)),
+                str(_l("Not possible now: %(action)s (the case is %(state)s).", action=self.action_label(action),
+                       state=self.state_label(case.state))),
                 code="invalid_state", extra={"state": case.state, "action": action.name},
             )
         if action.schema is not None and not validated:
