@@ -59,3 +59,129 @@ def set_language(code: str):
     if code in ("en", "zh"):
         session["lang"] = code
     return redirect(_safe_next(request.form.get("next") or request.referrer and urlparse(request.referrer).path))
+
+
+# --- administration: stores and users (admins), own settings (everyone) ---------------------------
+import sqlalchemy as sa  # noqa: E402
+from marshmallow import Schema, ValidationError, fields, validate  # noqa: E402
+
+from ..core.errors import DomainError  # noqa: E402
+from ..core.web import staff_blueprint  # noqa: E402
+from ..extensions import db  # noqa: E402
+from .models import ROLES, Store, User  # noqa: E402
+from .permissions import require  # noqa: E402
+
+admin = staff_blueprint("admin", __name__, url_prefix="/admin")
+
+
+class UserForm(Schema):
+    username = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_.-]{2,64}$"))
+    full_name = fields.String(load_default=None, validate=validate.Length(max=120))
+    password = fields.String(required=True, validate=validate.Length(min=8, max=256))
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    store_id = fields.Integer(required=True)
+    team = fields.String(load_default=None, validate=validate.Length(max=64))
+    email = fields.Email(load_default=None)
+    is_group = fields.Boolean(load_default=False)
+    is_store_manager = fields.Boolean(load_default=False)
+
+
+class StoreForm(Schema):
+    code = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9]{2,16}$"))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    timezone = fields.String(load_default="Asia/Shanghai", validate=validate.Length(max=64))
+    address = fields.String(load_default=None, validate=validate.Length(max=255))
+    phone = fields.String(load_default=None, validate=validate.Length(max=32))
+
+
+def _form(form) -> dict:
+    data = {k: v for k, v in form.items() if k != "csrf_token" and v.strip() != ""}
+    for flag in ("is_group", "is_store_manager"):
+        data[flag] = flag in form
+    return data
+
+
+@admin.route("/users", methods=["GET", "POST"])
+def users():
+    require("users.manage")
+    errors, values = {}, {}
+    if request.method == "POST":
+        values = request.form
+        try:
+            data = UserForm().load(_form(request.form))
+            store = db.session.get(Store, data.pop("store_id"))
+            if store is None:
+                raise ValidationError({"store_id": [_("Unknown store.")]})
+            user = services.create_user(data.pop("username"), data.pop("password"), data.pop("role"), store,
+                                        group=data.pop("is_group"), **data)
+        except ValidationError as err:
+            errors = err.messages
+        except DomainError as err:
+            errors = err.fields or {"username": [err.message]}
+        else:
+            flash(_("User %(name)s created.", name=user.username), "success")
+            return redirect(url_for("admin.users"))
+    rows = db.session.scalars(sa.select(User).order_by(User.store_id, User.role, User.username)).all()
+    stores = db.session.scalars(sa.select(Store).order_by(Store.code)).all()
+    return render_template("auth/users.html", users=rows, stores=stores, roles=ROLES, errors=errors,
+                           values=values), (422 if errors else 200)
+
+
+@admin.route("/users/<int:user_id>/active", methods=["POST"])
+def toggle_user(user_id: int):
+    me = require("users.manage")
+    user = db.session.get(User, user_id)
+    if user is None:
+        from ..core.errors import NotFound
+
+        raise NotFound(_("Unknown user."))
+    if user.id == me.id:
+        flash(_("You cannot deactivate yourself."), "danger")
+    else:
+        user.active = not user.active
+        user.locked_until = None
+        flash(_("%(name)s is now %(state)s.", name=user.username,
+                state=_("active") if user.active else _("inactive")), "success")
+    return redirect(url_for("admin.users"))
+
+
+@admin.route("/stores", methods=["GET", "POST"])
+def stores():
+    require("stores.manage")
+    errors, values = {}, {}
+    if request.method == "POST":
+        values = request.form
+        try:
+            data = StoreForm().load({k: v for k, v in request.form.items() if k != "csrf_token" and v.strip()})
+            store = services.create_store(data.pop("code"), data.pop("name"), data.pop("timezone"), **data)
+        except ValidationError as err:
+            errors = err.messages
+        except DomainError as err:
+            errors = err.fields or {"code": [err.message]}
+        else:
+            flash(_("Store %(code)s created.", code=store.code), "success")
+            return redirect(url_for("admin.stores"))
+    rows = db.session.scalars(sa.select(Store).order_by(Store.code)).all()
+    return render_template("auth/stores.html", stores=rows, errors=errors, values=values), (422 if errors else 200)
+
+
+@admin.route("/me", methods=["GET", "POST"])
+def settings():
+    user = current_user._get_current_object()
+    if request.method == "POST":
+        new = request.form.get("new_password", "")
+        if new and not user.check_password(request.form.get("current_password", "")):
+            flash(_("The current password is wrong; nothing was changed."), "danger")
+            return redirect(url_for("admin.settings"))
+        if new and len(new) < 8:
+            flash(_("The new password needs at least 8 characters."), "danger")
+            return redirect(url_for("admin.settings"))
+        if new:
+            user.set_password(new)
+        locale = request.form.get("locale") or None
+        if locale in (None, "en", "zh"):
+            user.locale = locale
+            session.pop("lang", None)
+        flash(_("Saved."), "success")
+        return redirect(url_for("admin.settings"))
+    return render_template("auth/settings.html", user=user)

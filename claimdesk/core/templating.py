@@ -84,3 +84,5 @@ def init_app(app) -> None:
 
 nav_item("core.home", _l("Home"))
 nav_item("customers.index", _l("Customers"))
+nav_item("admin.users", _l("Users"), roles={"admin"})
+nav_item("admin.stores", _l("Stores"), roles={"admin"})
