@@ -51,6 +51,10 @@ def register_extensions(app) -> None:
                      compare_type=True)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
+    from flask_babel import lazy_gettext
+
+    login_manager.login_message = lazy_gettext("Please log in to see this page.")
+    login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
     csrf.init_app(app)
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = translation_directories()
