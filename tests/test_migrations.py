@@ -43,7 +43,9 @@ def test_migrations_sqlite(tmp_path):
 
 @pytest.mark.postgres
 def test_migrations_postgres(tmp_path):
-    name = f"claimdesk_mig_{tmp_path.name[-12:].replace('-', '_')}".lower()
+    import uuid
+
+    name = f"claimdesk_mig_{uuid.uuid4().hex[:10]}"  # unique: parallel runs share the server
     url = make_pg_database(name)
     try:
         diff, tables, left = _upgrade_and_diff(url, tmp_path)
