@@ -44,7 +44,7 @@ def translation_directories() -> str:
 
 
 def register_extensions(app) -> None:
-    from .extensions import api, babel, csrf, db, login_manager, migrate
+    from .extensions import api, babel, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True,
@@ -60,6 +60,9 @@ def register_extensions(app) -> None:
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = translation_directories()
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     api.init_app(app)
+    if app.config.get("REDIS_URL") and app.config["RATELIMIT_STORAGE_URI"] == "memory://":
+        app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
+    limiter.init_app(app)
 
     from .auth.models import User
 

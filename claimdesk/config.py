@@ -57,6 +57,12 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "WTF_CSRF_TIME_LIMIT": None,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Login throttling per client address (the per-account lockout lives in the database).
+        "RATELIMIT_STORAGE_URI": _env("REDIS_URL") or "memory://",
+        "RATELIMIT_SWALLOW_ERRORS": True,  # Redis down must not lock everybody out
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "LOGIN_RATE_LIMIT": _env("LOGIN_RATE_LIMIT", "10 per minute;60 per hour"),
         # flask-smorest / OpenAPI
         "API_TITLE": "claimdesk",
         "API_VERSION": "v1",

@@ -1,5 +1,7 @@
 """Extensions, created unbound here and bound to the app in create_app."""
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_smorest import Api
@@ -28,3 +30,5 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 api = Api()
+# Storage comes from RATELIMIT_STORAGE_URI (Redis when configured, else memory); see config.py.
+limiter = Limiter(key_func=get_remote_address)

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
 from ..core.errors import Unauthenticated
-from ..extensions import db
+from ..extensions import db, limiter
 from . import services
 from .models import Store, User
 from .permissions import actor, remember_api_user, visible_store_ids
@@ -36,8 +36,16 @@ def authenticate_api_request() -> None:
     remember_api_user(user)
 
 
+def _login_limit() -> str:
+    from flask import current_app
+
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
 @blp.route("/auth/tokens")
 class Tokens(MethodView):
+    decorators = [limiter.limit(_login_limit, methods=["POST"])]
+
     @blp.arguments(TokenIn)
     @blp.response(201, TokenOut)
     def post(self, data):

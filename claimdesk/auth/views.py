@@ -10,6 +10,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
+from ..extensions import limiter
 from . import services
 
 bp = Blueprint("auth", __name__)
@@ -26,7 +27,14 @@ def _safe_next(target: str | None) -> str:
     return url_for("core.home")
 
 
+def _login_limit() -> str:
+    from flask import current_app
+
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
 def login():
     if current_user.is_authenticated:
         return redirect(_safe_next(request.args.get("next")))

@@ -167,6 +167,8 @@ def register_error_handlers(app: Flask) -> None:
             message = message or _("Malformed request body.")
         if status == 413:
             message = _("The upload is too large.")
+        if status == 429:
+            message = _("Too many attempts from your address; wait a minute and try again.")
         headers = None
         if status == 405 and hasattr(err, "valid_methods") and err.valid_methods:
             headers = {"Allow": ", ".join(err.valid_methods)}

@@ -82,3 +82,21 @@ def test_probes(client):
     assert client.get("/healthz").get_json() == {"status": "ok"}
     body = client.get("/readyz").get_json()
     assert body["checks"]["database"] == "ok" and body["status"] == "ok"
+
+
+def test_login_rate_limit_per_address(app, client, advisor):
+    from claimdesk.extensions import limiter
+
+    app.config["LOGIN_RATE_LIMIT"] = "10 per minute"
+    limiter.reset()
+    try:
+        codes = [client.post("/login", data={"username": "nobody", "password": "x"}).status_code for _ in range(11)]
+        assert codes[:10] == [401] * 10 and codes[10] == 429
+        assert "Too many attempts" in client.post("/login", data={"username": "a", "password": "b"}).get_data(as_text=True)
+        api = [client.post("/api/v1/auth/tokens", json={"username": "nobody", "password": "x"}).status_code
+               for _ in range(11)]
+        assert api[-1] == 429
+        assert client.get("/login").status_code == 200  # reading the page is not limited
+    finally:
+        app.config["LOGIN_RATE_LIMIT"] = "10000 per minute"
+        limiter.reset()
