@@ -86,7 +86,7 @@ def get_or_404(model, ident, user=None, *, for_update: bool = False):
         raise NotFound(str(_l("Not found."))) from None
     stmt = sa.select(model).where(model.id == ident)
     if for_update and db.session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update()
+        stmt = stmt.with_for_update(of=model)  # lock the case row only, not eager-loaded joins
     obj = db.session.scalar(stmt)
     if obj is None or not sees_store(user, obj.store_id):
         raise NotFound(str(_l("Not found (id %(id)s), or not in your store.", id=ident)))
