@@ -48,7 +48,8 @@ class Mover:
 
     def to(self, wo, state, lines=None):
         order = ["estimated", "authorised", "in_repair", "quality_check", "ready", "delivered", "closed"]
-        for step in order[:order.index(state) + 1]:
+        start = order.index(wo.state) + 1 if wo.state in order else 0
+        for step in order[start:order.index(state) + 1]:
             if step == "estimated":
                 self.run(wo, "estimate", lines=lines or [LABOUR, PART])
             elif step == "authorised":
