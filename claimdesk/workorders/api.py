@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask.views import MethodView
+from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
 from ..auth.permissions import get_or_404, require, scoped, store_for_new
@@ -72,8 +73,8 @@ class Parts(MethodView):
         data["part_number"] = data["part_number"].strip().upper()
         if db.session.scalar(sa.select(Part.id).where(Part.store_id == store_id,
                                                       Part.part_number == data["part_number"])):
-            raise ValidationFailed("This part number is already in the list.",
-                                   fields={"part_number": ["Already in this store's parts list."]})
+            raise ValidationFailed(_("This part number is already in the list."),
+                                   fields={"part_number": [_("Already in this store's parts list.")]})
         part = Part(store_id=store_id, **data)
         db.session.add(part)
         db.session.flush()

@@ -232,3 +232,14 @@ def test_search_history_and_home_panel(app, wo, mover, advisor, clerk):
     mover.to(wo, "delivered")
     html = _page(browser(app, clerk), "/")
     assert "Callbacks due" in html and wo.number in html
+
+
+def test_pages_in_chinese(app, wo, mover, advisor):
+    mover.to(wo, "ready")
+    c = browser(app, advisor)
+    c.post("/lang/zh", data={"next": f"/work-orders/{wo.id}"})
+    html = _page(c, f"/work-orders/{wo.id}")
+    assert "接车登记表" in html and "待交车" in html and "下一步" in html
+    html = _page(c, f"/work-orders/{wo.id}/settlement")
+    assert "结算单" in html and "客户付款" in html
+    assert "车间看板" in _page(c, "/work-orders/board")
