@@ -10,11 +10,14 @@ from ..auth.permissions import get_or_404, require, scoped, store_for_new
 from ..core.api import register_case_routes
 from ..core.errors import ValidationFailed
 from ..core.http import page_schema, paginate
-from ..extensions import db
+from ..extensions import api, db
 from . import queries, services
 from .models import Part, WorkOrder
-from .schemas import PartIn, PartOut, PartQuery, WorkOrderBrief, WorkOrderIn, WorkOrderOut, WorkOrderQuery
+from .schemas import MoneyField, PartIn, PartOut, PartQuery, WorkOrderBrief, WorkOrderIn, WorkOrderOut, WorkOrderQuery
 from .workflow import WF
+
+# Amounts are decimal strings ("1280.00") in the OpenAPI document too.
+api.register_field(MoneyField, "string", "decimal")
 
 blp = Blueprint("workorders_api", __name__, url_prefix="/api/v1", description="Work orders")
 

@@ -129,6 +129,10 @@ class WorkOrder(CaseMixin, db.Model):
         return self.totals(("proposed", "approved", "deferred"))
 
     @property
+    def has_signature_image(self) -> bool:
+        return bool(self.signature_image)
+
+    @property
     def customer_total(self) -> Decimal:
         return self.approved_totals["customer"]
 
