@@ -13,7 +13,8 @@ from ..core.http import page_schema, paginate
 from ..extensions import api, db
 from . import queries, services
 from .models import Part, WorkOrder
-from .schemas import MoneyField, PartIn, PartOut, PartQuery, WorkOrderBrief, WorkOrderIn, WorkOrderOut, WorkOrderQuery
+from .schemas import (MoneyField, PartIn, PartOut, PartQuery, RecommendationList, WorkOrderBrief, WorkOrderIn,
+                      WorkOrderOut, WorkOrderQuery)
 from .workflow import WF
 
 # Amounts are decimal strings ("1280.00") in the OpenAPI document too.
@@ -46,6 +47,15 @@ class WorkOrderItem(MethodView):
         """One work order with its lines, checks and totals per pay type."""
         user = require("workorders.read")
         return get_or_404(WorkOrder, case_id, user)
+
+
+@blp.route("/work-orders/<int:case_id>/recommendations")
+class WorkOrderRecommendations(MethodView):
+    @blp.response(200, RecommendationList)
+    def get(self, case_id):
+        """Items declined or deferred at this vehicle's earlier visits, to offer again."""
+        user = require("workorders.read")
+        return {"items": queries.recommendations(get_or_404(WorkOrder, case_id, user))}
 
 
 register_case_routes(blp, WF, "work-orders", WorkOrderOut, "workorders.read")

@@ -283,6 +283,15 @@ class LineOut(Schema):
     done_at = fields.DateTime(allow_none=True)
 
 
+class RecommendationOut(LineOut):
+    work_order_id = fields.Integer()
+    work_order_number = fields.String(attribute="work_order.number")
+
+
+class RecommendationList(Schema):
+    items = fields.List(fields.Nested(RecommendationOut))
+
+
 class CheckOut(Schema):
     id = fields.Integer()
     round = fields.Integer()

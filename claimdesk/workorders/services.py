@@ -421,10 +421,10 @@ def pass_check(wo: WorkOrder, data: dict, ctx: Context):
 
 
 def fail_check(wo: WorkOrder, data: dict, ctx: Context):
-    check = _record_check(wo, data, ctx, False)
     if data.get("items") and all(i["passed"] for i in data["items"]):
         raise ValidationFailed(_s(_l("A failed check names at least one failed item.")),
                                fields={"items": [_s(_l("Mark the failed item(s)."))]})
+    check = _record_check(wo, data, ctx, False)
     wo.rework_count += 1
     for line in wo.lines:
         if line.done:

@@ -152,7 +152,8 @@ def index():
         "priority": args.get("priority") if args.get("priority") in PRIORITIES else None,
         "pay_type": args.get("pay_type") if args.get("pay_type") in PAY_TYPES else None,
         "assignee_id": user.id if args.get("mine") == "1" else None,
-        "open": args.get("open", "1" if not args.get("state") else "0") == "1",
+        # the filter form sends a hidden open=0 and the checkbox's open=1: the last value wins
+        "open": (request.args.getlist("open") or ["0" if args.get("state") else "1"])[-1] == "1",
         "page": max(request.args.get("page", 1, type=int), 1), "per_page": 50,
     }
     page = paginate(queries.work_order_list(user, filters), filters)

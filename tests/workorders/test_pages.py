@@ -263,7 +263,7 @@ def test_parts_page_lists_and_adds(app, store, advisor, clerk):
                                                                  "unit_price": "1"}).status_code == 403
 
 
-def test_recommendations_from_earlier_visits(app, wo, mover, advisor):
+def test_recommendations_from_earlier_visits(app, wo, mover, advisor, api_as):
     from claimdesk.core import uow
     from claimdesk.workorders.services import open_work_order
     from tests.workorders.conftest import LABOUR, PART
@@ -277,3 +277,6 @@ def test_recommendations_from_earlier_visits(app, wo, mover, advisor):
     uow.commit()
     html = _page(browser(app, advisor), f"/work-orders/{nxt.id}")
     assert "Recommended from earlier visits" in html and "Wiper blades" in html
+    r = api_as(advisor).get(f"work-orders/{nxt.id}/recommendations")
+    assert [(i["description"], i["decision"], i["work_order_number"]) for i in r.json["items"]] == [
+        ("Wiper blades", "deferred", wo.number)]
