@@ -99,6 +99,7 @@ class WorkOrder(CaseMixin, db.Model):
     customer = relationship("Customer", lazy="selectin")
     assignee = relationship("User", foreign_keys="WorkOrder.assignee_id", lazy="selectin")
     technician = relationship("User", foreign_keys="WorkOrder.technician_id")
+    store = relationship("Store")
     parent = relationship("WorkOrder", remote_side="WorkOrder.id", foreign_keys="WorkOrder.parent_id")
     lines: Mapped[list["WorkOrderLine"]] = relationship(
         back_populates="work_order", order_by="WorkOrderLine.position", cascade="all, delete-orphan")

@@ -307,7 +307,8 @@ def authorise(wo: WorkOrder, data: dict, ctx: Context):
                           declined=[ln.id for ln in wo.lines if ln.decision == "declined"],
                           deferred=[ln.id for ln in wo.lines if ln.decision == "deferred"],
                           totals=wo.approved_totals)
-    ctx.event_data.pop("signature_image", None)
+    if data.get("signature_image"):
+        ctx.event_data["signature_image"] = "✓"  # the image stays on the work order, not in the timeline
 
 
 # --- workshop ------------------------------------------------------------------------------------

@@ -275,6 +275,8 @@ def test_signature_image_must_be_png_data_url(wo, mover, advisor, api_as):
     r = api.action(WO, wo.id, "authorise", signed_by="W", promised_at=promised(),
                    signature_image="data:image/png;base64,iVBORw0KGgo=")
     assert r.status_code == 200 and r.json["has_signature_image"] is True
+    event = api.get(f"{WO}/{wo.id}/events").json["items"][-1]
+    assert event["action"] == "authorise" and event["data"]["signature_image"] == "✓"
 
 
 # --- workshop ------------------------------------------------------------------------------------
