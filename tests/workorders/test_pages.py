@@ -99,7 +99,7 @@ def test_full_flow_through_the_pages(app, vehicle, advisor, workshop, clerk):
     wo = _fresh(wo)
     assert wo.state == "authorised" and wo.promised_at.isoformat() == "2099-05-01T09:30:00+00:00"
     # an advisor may not dispatch: refused with the reason, nothing changes
-    _post(adv, f"{url}/act/dispatch", {"team": "Team A"}, expect_flash="Your role may not dispatch")
+    _post(adv, f"{url}/act/dispatch", {"team": "Team A"}, expect_flash="Your role may not do this: Dispatch")
     assert _fresh(wo).state == "authorised"
     _post(ws, f"{url}/act/dispatch", {"team": "Team A", "technician_id": str(workshop.id), "priority": "high"},
           expect_flash="Done")
