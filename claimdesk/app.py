@@ -47,6 +47,9 @@ def register_extensions(app) -> None:
     from .extensions import api, babel, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
+    from .core.db import init_app as configure_engine
+
+    configure_engine(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True,
                      compare_type=True)
     login_manager.init_app(app)
