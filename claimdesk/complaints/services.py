@@ -1,0 +1,197 @@
+"""Verbs of complaints (open_complaint) and the handlers of its actions. They change objects and
+flush; the request or job boundary commits."""
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from ..auth.models import User
+from ..auth.permissions import sees_store, store_for_new
+from ..core import events
+from ..core.clock import now
+from ..core.errors import Conflict, GateBlocked, ValidationFailed
+from ..core.numbering import next_number
+from ..core.types import money
+from ..core.workflow import Context
+from ..customers.models import Customer, Vehicle
+from ..extensions import db
+from .models import EXTERNAL_CHANNELS, Complaint
+
+#: letters are answered within a day instead of the policy's business hours
+LETTER_FIRST_RESPONSE_SECONDS = 24 * 3600
+#: the second time a customer is still unhappy at the follow-up call, the complaint goes up a level
+AUTO_ESCALATE_AT_REOPEN = 2
+TOP_ESCALATION_LEVEL = 2
+
+
+def _field_error(field: str, message) -> ValidationFailed:
+    return ValidationFailed(str(message), fields={field: [str(message)]})
+
+
+def _store_user(user_id: int, store_id: int, field: str) -> User:
+    user = db.session.get(User, user_id)
+    if user is None or not user.active or (user.store_id != store_id and not user.is_group):
+        raise _field_error(field, _l("No active user with that id in this store."))
+    return user
+
+
+def open_complaint(actor, data: dict) -> Complaint:
+    """Log a complaint (in `listen`) and start its first-response and resolution clocks."""
+    from .workflow import WF
+
+    data = dict(data)
+    store_id = store_for_new(actor, data.pop("store_id", None))
+    customer = db.session.get(Customer, data["customer_id"])
+    if customer is None or customer.store_id != store_id or not sees_store(actor, customer.store_id):
+        raise _field_error("customer_id", _l("Unknown customer in this store."))
+    vehicle = None
+    if data.get("vehicle_id") is not None:
+        vehicle = db.session.get(Vehicle, data["vehicle_id"])
+        if vehicle is None or vehicle.store_id != store_id:
+            raise _field_error("vehicle_id", _l("Unknown vehicle in this store."))
+        if vehicle.customer_id != customer.id:
+            raise _field_error("vehicle_id", _l("This vehicle belongs to another customer."))
+    channel = data["channel"]
+    severity = data.get("severity") or ("high" if channel in EXTERNAL_CHANNELS else "medium")
+    deadline = data.get("deadline_at")
+    if deadline is not None:
+        if channel not in EXTERNAL_CHANNELS:
+            raise _field_error("deadline_at", _l("Only manufacturer-hotline and regulator complaints carry "
+                                                 "an external deadline."))
+        if deadline <= now():
+            raise _field_error("deadline_at", _l("The deadline must be in the future."))
+    assignee = actor
+    if data.get("assignee_id") is not None:
+        assignee = _store_user(data["assignee_id"], store_id, "assignee_id")
+    at = now()
+    complaint = Complaint(
+        store_id=store_id, customer_id=customer.id, vehicle_id=vehicle.id if vehicle else None,
+        number=next_number(store_id, Complaint.NUMBER_PREFIX, at.year), state=WF.initial,
+        channel=channel, category=data["category"], severity=severity, description=data["description"],
+        external_reference=data.get("external_reference"), deadline_at=deadline,
+        created_by_id=getattr(actor, "id", None), assignee_id=getattr(assignee, "id", None),
+        created_at=at, updated_at=at,
+    )
+    targets = {"complaint.first_response": LETTER_FIRST_RESPONSE_SECONDS} if channel == "letter" else {}
+    deadlines = {"complaint.resolution": deadline} if deadline is not None else {}
+    WF.start(complaint, actor, {**data, "severity": severity},
+             starts=("complaint.first_response", "complaint.resolution"), targets=targets, deadlines=deadlines)
+    return complaint
+
+
+# --- action handlers ---------------------------------------------------------------------------
+def listen(case: Complaint, data: dict, ctx: Context) -> None:
+    met_by = ctx.actor
+    if data.get("met_by_id") is not None:
+        met_by = _store_user(data["met_by_id"], case.store_id, "met_by_id")
+    met_at = data.get("met_at") or ctx.at
+    if met_at > ctx.at + timedelta(minutes=5):
+        raise _field_error("met_at", _l("The meeting cannot be in the future."))
+    case.account = data["account"]
+    case.met_by_id = getattr(met_by, "id", None)
+    case.met_at = met_at
+    case.met_where = data.get("met_where")
+    case.listened_at = ctx.at
+    ctx.event_data["met_by_name"] = getattr(met_by, "display_name", None)
+
+
+def apologise(case: Complaint, data: dict, ctx: Context) -> None:
+    case.apology_note = data["note"]
+    case.apologised_at = ctx.at
+
+
+def resolve(case: Complaint, data: dict, ctx: Context) -> None:
+    case.attribution = data["attribution"]
+    case.resolution = data["resolution"]
+    case.root_cause = data.get("root_cause")
+    for key in ("cost_to_store", "labour_waived", "discount", "compensation"):
+        value = data.get(key)
+        setattr(case, key, money(value) if value is not None else Decimal("0.00"))
+    case.goodwill_note = data.get("goodwill_note")
+    case.customer_accepted = data.get("customer_accepted")
+    case.resolved_at = ctx.at
+    case.resolved_by_id = getattr(ctx.actor, "id", None)
+    # A fresh follow-up outcome is needed after every resolution.
+    case.satisfied = None
+    ctx.event_data["goodwill_total"] = case.goodwill_total
+
+
+def follow_up(case: Complaint, data: dict, ctx: Context) -> None:
+    case.satisfied = data["satisfied"]
+    case.follow_up_note = data["note"]
+    case.followed_up_at = ctx.at
+    if data["satisfied"]:
+        _closable(case, ctx)
+        ctx.target = "closed"
+        return
+    # Not satisfied: back to resolve, the resolution clock runs again, and it counts as a reopen.
+    case.reopen_count += 1
+    ctx.target = "resolve"
+    ctx.starts.append("complaint.resolution")
+    ctx.event_data["reopened"] = True
+    ctx.event_data["reopen_count"] = case.reopen_count
+
+
+def _closable(case: Complaint, ctx: Context) -> None:
+    if not case.attribution:
+        raise GateBlocked("attribution_recorded", str(_l("Cannot close: no attribution is recorded.")))
+    if not case.resolution:
+        raise GateBlocked("resolution_recorded", str(_l("Cannot close: no resolution is recorded.")))
+
+
+def close(case: Complaint, data: dict, ctx: Context) -> None:
+    """A manager's documented decision closes the complaint without a satisfied follow-up."""
+    if data.get("attribution"):
+        case.attribution = data["attribution"]
+    if data.get("resolution"):
+        case.resolution = data["resolution"]
+        case.resolved_at = case.resolved_at or ctx.at
+        case.resolved_by_id = case.resolved_by_id or getattr(ctx.actor, "id", None)
+    _closable(case, ctx)
+    case.close_reason = data["reason"]
+
+
+def escalation_target(case: Complaint, level: int) -> User | None:
+    """Level 1: the store's after-sales manager (else the store manager); level 2: the store manager."""
+    managers = list(db.session.scalars(
+        sa.select(User).where(User.role == "manager", User.active.is_(True), User.store_id == case.store_id,
+                              User.is_group.is_(False)).order_by(User.id)))
+    store_managers = [m for m in managers if m.is_store_manager]
+    if level >= TOP_ESCALATION_LEVEL:
+        return store_managers[0] if store_managers else None
+    after_sales = [m for m in managers if not m.is_store_manager]
+    return (after_sales or store_managers or [None])[0]
+
+
+def escalate(case: Complaint, data: dict, ctx: Context) -> None:
+    if case.escalation_level >= TOP_ESCALATION_LEVEL:
+        raise Conflict(str(_l("The complaint is already with the store manager; it cannot go higher.")),
+                       code="invalid_state")
+    level = case.escalation_level + 1
+    target = escalation_target(case, level)
+    if target is None:
+        gate = "store_manager_exists" if level >= TOP_ESCALATION_LEVEL else "manager_exists"
+        raise GateBlocked(gate, str(_l("Cannot escalate: this store has no %(who)s.",
+                                       who=_l("store manager") if level >= TOP_ESCALATION_LEVEL
+                                       else _l("manager"))))
+    case.escalation_level = level
+    case.escalated_to_id = target.id
+    case.escalation_acknowledged_by_id = None
+    ctx.event_data.update(level=level, escalated_to_id=target.id, escalated_to_name=target.display_name)
+
+
+def auto_escalate(case: Complaint) -> None:
+    """After repeated reopens the complaint goes up the ladder by itself (a system action)."""
+    from .workflow import WF
+
+    if case.reopen_count < AUTO_ESCALATE_AT_REOPEN or case.escalation_level >= TOP_ESCALATION_LEVEL:
+        return
+    reason = str(_l("Automatic: the customer was not satisfied at %(n)s follow-up calls.", n=case.reopen_count))
+    if escalation_target(case, case.escalation_level + 1) is None:
+        events.record(case, kind="system", action="escalate", actor=None, from_state=case.state,
+                      to_state=case.state, data={"reason": reason, "failed": "no manager to escalate to"})
+        return
+    WF.perform(case, "escalate", {"reason": reason, "automatic": True}, None, system=True, validated=True)
