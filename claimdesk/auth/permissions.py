@@ -21,6 +21,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "customers.write": frozenset({"customer_relations", "advisor", "manager", "admin"}),
     "workorders.read": STAFF,
     "workorders.create": frozenset({"advisor", "manager"}),
+    "parts.write": frozenset({"advisor", "workshop", "manager", "admin"}),
     "complaints.read": STAFF,
     "complaints.create": frozenset({"customer_relations", "advisor", "manager"}),
     "claims.read": frozenset({"advisor", "manager", "customer_relations"}),

@@ -1,0 +1,80 @@
+"""JSON API of work orders: /api/v1/work-orders (+ actions and events), and the parts stock."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from ..auth.permissions import get_or_404, require, scoped, store_for_new
+from ..core.api import register_case_routes
+from ..core.errors import ValidationFailed
+from ..core.http import page_schema, paginate
+from ..extensions import db
+from . import queries, services
+from .models import Part, WorkOrder
+from .schemas import PartIn, PartOut, PartQuery, WorkOrderBrief, WorkOrderIn, WorkOrderOut, WorkOrderQuery
+from .workflow import WF
+
+blp = Blueprint("workorders_api", __name__, url_prefix="/api/v1", description="Work orders")
+
+
+@blp.route("/work-orders")
+class WorkOrders(MethodView):
+    @blp.arguments(WorkOrderQuery, location="query")
+    @blp.response(200, page_schema(WorkOrderBrief))
+    def get(self, args):
+        """Work orders of the caller's stores, newest first; filter by any listed field."""
+        user = require("workorders.read")
+        return paginate(queries.work_order_list(user, args), args)
+
+    @blp.arguments(WorkOrderIn)
+    @blp.response(201, WorkOrderOut)
+    def post(self, data):
+        """Open a work order at reception (check-in sheet fields optional)."""
+        user = require("workorders.create")
+        return services.create_work_order(user, data)
+
+
+@blp.route("/work-orders/<int:case_id>")
+class WorkOrderItem(MethodView):
+    @blp.response(200, WorkOrderOut)
+    def get(self, case_id):
+        """One work order with its lines, checks and totals per pay type."""
+        user = require("workorders.read")
+        return get_or_404(WorkOrder, case_id, user)
+
+
+register_case_routes(blp, WF, "work-orders", WorkOrderOut, "workorders.read")
+
+
+@blp.route("/parts")
+class Parts(MethodView):
+    @blp.arguments(PartQuery, location="query")
+    @blp.response(200, page_schema(PartOut))
+    def get(self, args):
+        """The store's parts stock (备品库存), searchable by part number or name."""
+        user = require("workorders.read")
+        stmt = scoped(sa.select(Part), Part, user)
+        if args.get("store_id"):
+            stmt = stmt.where(Part.store_id == args["store_id"])
+        if args.get("q"):
+            q = args["q"].strip()
+            stmt = stmt.where(sa.or_(Part.part_number.like(q.upper() + "%"), Part.name.like(q + "%")))
+        return paginate(stmt.order_by(Part.part_number), args)
+
+    @blp.arguments(PartIn)
+    @blp.response(201, PartOut)
+    def post(self, data):
+        """Add a part to the store's stock list."""
+        user = require("parts.write")
+        data = dict(data)
+        store_id = store_for_new(user, data.pop("store_id", None))
+        data["part_number"] = data["part_number"].strip().upper()
+        if db.session.scalar(sa.select(Part.id).where(Part.store_id == store_id,
+                                                      Part.part_number == data["part_number"])):
+            raise ValidationFailed("This part number is already in the list.",
+                                   fields={"part_number": ["Already in this store's parts list."]})
+        part = Part(store_id=store_id, **data)
+        db.session.add(part)
+        db.session.flush()
+        return part
