@@ -15,6 +15,7 @@ CHANNELS = ("on_site", "phone", "callback", "letter", "manufacturer", "regulator
 CATEGORIES = ("repair_quality", "service_attitude", "waiting_time", "price", "parts", "sales", "other")
 SEVERITIES = ("low", "medium", "high", "critical")
 ATTRIBUTIONS = ("our_fault", "not_our_fault", "misunderstanding")
+WORK_ORDER_KINDS = ("rework", "inspection")
 STATES = ("listen", "apologise", "resolve", "follow_up", "closed")
 #: channels whose complaints are high severity by default and carry an external deadline
 EXTERNAL_CHANNELS = ("manufacturer", "regulator")
@@ -28,6 +29,8 @@ class Complaint(CaseMixin, db.Model):
                       sa.Index("ix_complaints_store_created", "store_id", "created_at"))
 
     vehicle_id: Mapped[int | None] = mapped_column(sa.ForeignKey("vehicles.id"), index=True)
+    # The visit the complaint is about (an unhappy callback points at its work order).
+    work_order_id: Mapped[int | None] = mapped_column(sa.ForeignKey("work_orders.id"), index=True)
     channel: Mapped[str] = mapped_column(sa.String(20), nullable=False, index=True)
     category: Mapped[str] = mapped_column(sa.String(20), nullable=False, index=True)
     severity: Mapped[str] = mapped_column(sa.String(10), nullable=False, index=True)
@@ -59,6 +62,10 @@ class Complaint(CaseMixin, db.Model):
     compensation: Mapped[Decimal] = mapped_column(Money, nullable=False, default=Decimal("0.00"))
     goodwill_note: Mapped[str | None] = mapped_column(sa.Text)
     customer_accepted: Mapped[bool | None] = mapped_column()
+    # The work order the resolution opened: a rework (our fault) or a free inspection (not our fault),
+    # pay type internal — the store bears the cost.
+    resolution_work_order_id: Mapped[int | None] = mapped_column(sa.ForeignKey("work_orders.id"), index=True)
+    resolution_work_order_kind: Mapped[str | None] = mapped_column(sa.String(12))
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 
@@ -73,9 +80,12 @@ class Complaint(CaseMixin, db.Model):
     # A manager's documented decision to close without a satisfied follow-up.
     close_reason: Mapped[str | None] = mapped_column(sa.Text)
 
-    customer = relationship("Customer", lazy="joined")
-    vehicle = relationship("Vehicle", lazy="joined")
-    assignee = relationship("User", foreign_keys="Complaint.assignee_id", lazy="joined")
+    # selectin, not joined: the engine loads a case FOR UPDATE, which PostgreSQL refuses on outer joins.
+    customer = relationship("Customer", lazy="selectin")
+    vehicle = relationship("Vehicle", lazy="selectin")
+    assignee = relationship("User", foreign_keys="Complaint.assignee_id", lazy="selectin")
+    work_order = relationship("WorkOrder", foreign_keys="Complaint.work_order_id")
+    resolution_work_order = relationship("WorkOrder", foreign_keys="Complaint.resolution_work_order_id")
     escalated_to = relationship("User", foreign_keys="Complaint.escalated_to_id")
     met_by = relationship("User", foreign_keys="Complaint.met_by_id")
     created_by = relationship("User", foreign_keys="Complaint.created_by_id")

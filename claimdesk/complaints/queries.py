@@ -43,7 +43,7 @@ def complaint_list(user, args: dict):
     from .workflow import WF
 
     stmt = case_list(WF, args, user)
-    for key in ("channel", "category", "severity", "attribution", "vehicle_id"):
+    for key in ("channel", "category", "severity", "attribution", "vehicle_id", "work_order_id"):
         if args.get(key) is not None:
             stmt = stmt.where(getattr(Complaint, key) == args[key])
     if args.get("escalated") is True:

@@ -39,6 +39,8 @@ When = lambda **kw: fields.AwareDateTime(default_timezone=timezone.utc, **kw)  #
 class ComplaintIn(Schema):
     customer_id = fields.Integer(required=True)
     vehicle_id = fields.Integer(load_default=None, allow_none=True)
+    work_order_id = fields.Integer(load_default=None, allow_none=True,
+                                   metadata={"description": "the visit the complaint is about"})
     channel = fields.String(required=True, validate=_choice(CHANNELS))
     category = fields.String(required=True, validate=_choice(CATEGORIES))
     severity = fields.String(load_default=None, allow_none=True, validate=_choice(SEVERITIES),
@@ -76,6 +78,14 @@ class ResolveIn(Schema):
     compensation = Amount()
     goodwill_note = _optional_text(2000)
     customer_accepted = fields.Boolean(load_default=None, allow_none=True)
+    create_work_order = fields.Boolean(
+        load_default=False, metadata={"description": "our_fault: open a rework work order; not_our_fault: a free "
+                                                     "inspection work order (pay type internal), in the same step"})
+    work_order_description = _optional_text(4000)
+    vehicle_id = fields.Integer(load_default=None, allow_none=True,
+                                metadata={"description": "for the work order, if the complaint names no vehicle"})
+    mileage_km = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=0, max=2_000_000),
+                                metadata={"description": "for the work order (default: the last recorded)"})
     version = fields.Integer()
 
 
@@ -99,6 +109,7 @@ class CloseIn(Schema):
 
 class ComplaintOut(CaseOutBase):
     vehicle_id = fields.Integer(allow_none=True)
+    work_order_id = fields.Integer(allow_none=True)
     channel = fields.String()
     category = fields.String()
     severity = fields.String()
@@ -122,6 +133,8 @@ class ComplaintOut(CaseOutBase):
     compensation = fields.Decimal(places=2, as_string=True)
     goodwill_note = fields.String(allow_none=True)
     customer_accepted = fields.Boolean(allow_none=True)
+    resolution_work_order_id = fields.Integer(allow_none=True)
+    resolution_work_order_kind = fields.String(allow_none=True)
     resolved_at = fields.DateTime(allow_none=True)
     resolved_by_id = fields.Integer(allow_none=True)
     satisfied = fields.Boolean(allow_none=True)
@@ -141,6 +154,7 @@ class ComplaintQuery(CaseQueryBase):
     severity = fields.String(validate=_choice(SEVERITIES))
     attribution = fields.String(validate=_choice(ATTRIBUTIONS))
     vehicle_id = fields.Integer()
+    work_order_id = fields.Integer()
     escalated = fields.Boolean(metadata={"description": "only escalated (true) or not escalated (false)"})
     open = fields.Boolean(metadata={"description": "only open (true) or closed (false) complaints"})
     q = fields.String(metadata={"description": "the customer's phone, a plate, a VIN or the customer's name"})

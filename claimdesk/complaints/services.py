@@ -18,6 +18,7 @@ from ..core.types import money
 from ..core.workflow import Context
 from ..customers.models import Customer, Vehicle
 from ..extensions import db
+from ..workorders.models import WorkOrder
 from .models import EXTERNAL_CHANNELS, Complaint
 
 #: letters are answered within a day instead of the policy's business hours
@@ -54,6 +55,17 @@ def open_complaint(actor, data: dict) -> Complaint:
             raise _field_error("vehicle_id", _l("Unknown vehicle in this store."))
         if vehicle.customer_id != customer.id:
             raise _field_error("vehicle_id", _l("This vehicle belongs to another customer."))
+    work_order = None
+    if data.get("work_order_id") is not None:
+        work_order = db.session.get(WorkOrder, data["work_order_id"])
+        if work_order is None or work_order.store_id != store_id:
+            raise _field_error("work_order_id", _l("Unknown work order in this store."))
+        if work_order.customer_id != customer.id:
+            raise _field_error("work_order_id", _l("This work order belongs to another customer."))
+        if vehicle is None:
+            vehicle = work_order.vehicle
+        elif work_order.vehicle_id != vehicle.id:
+            raise _field_error("work_order_id", _l("This work order is for another vehicle."))
     channel = data["channel"]
     severity = data.get("severity") or ("high" if channel in EXTERNAL_CHANNELS else "medium")
     deadline = data.get("deadline_at")
@@ -69,6 +81,7 @@ def open_complaint(actor, data: dict) -> Complaint:
     at = now()
     complaint = Complaint(
         store_id=store_id, customer_id=customer.id, vehicle_id=vehicle.id if vehicle else None,
+        work_order_id=work_order.id if work_order else None,
         number=next_number(store_id, Complaint.NUMBER_PREFIX, at.year), state=WF.initial,
         channel=channel, category=data["category"], severity=severity, description=data["description"],
         external_reference=data.get("external_reference"), deadline_at=deadline,
@@ -104,6 +117,11 @@ def apologise(case: Complaint, data: dict, ctx: Context) -> None:
 
 
 def resolve(case: Complaint, data: dict, ctx: Context) -> None:
+    if data.get("create_work_order"):
+        # In the same transaction as the resolution: if either fails, neither is written.
+        wo = open_resolution_work_order(case, data, ctx)
+        ctx.event_data.update(work_order_id=wo.id, work_order_number=wo.number,
+                              work_order_kind=case.resolution_work_order_kind)
     case.attribution = data["attribution"]
     case.resolution = data["resolution"]
     case.root_cause = data.get("root_cause")
@@ -117,6 +135,54 @@ def resolve(case: Complaint, data: dict, ctx: Context) -> None:
     # A fresh follow-up outcome is needed after every resolution.
     case.satisfied = None
     ctx.event_data["goodwill_total"] = case.goodwill_total
+
+
+def open_resolution_work_order(case: Complaint, data: dict, ctx: Context) -> WorkOrder:
+    """Our fault: a rework at the customer's convenience; not our fault: a free inspection. Either way
+    the store pays (pay type internal); the rework points at the work order complained about."""
+    from ..workorders.services import open_work_order
+
+    attribution = data["attribution"]
+    if attribution == "misunderstanding":
+        raise _field_error("create_work_order", _l("A misunderstanding is explained, not repaired: no work "
+                                                   "order (choose our fault or not our fault)."))
+    vehicle = case.vehicle
+    if data.get("vehicle_id") is not None and (vehicle is None or vehicle.id != data["vehicle_id"]):
+        if vehicle is not None:
+            raise _field_error("vehicle_id", _l("The complaint is about another vehicle."))
+        vehicle = db.session.get(Vehicle, data["vehicle_id"])
+        if vehicle is None or vehicle.customer_id != case.customer_id:
+            raise _field_error("vehicle_id", _l("Not a vehicle of this customer."))
+        case.vehicle_id = vehicle.id
+    if vehicle is None:
+        raise _field_error("vehicle_id", _l("Which vehicle? The complaint names none; choose one for the "
+                                            "work order."))
+    kind = "rework" if attribution == "our_fault" else "inspection"
+    if data.get("work_order_description"):
+        text = data["work_order_description"]
+    elif kind == "rework":
+        text = str(_l("Rework for complaint %(number)s: %(what)s", number=case.number,
+                      what=data.get("root_cause") or data["resolution"]))
+    else:
+        text = str(_l("Free inspection for complaint %(number)s: %(what)s", number=case.number,
+                      what=case.description))
+    payload = {"customer_id": case.customer_id, "vehicle_id": vehicle.id,
+               "mileage_km": data["mileage_km"] if data.get("mileage_km") is not None else vehicle.mileage_km,
+               "customer_description": text[:4000], "pay_type": "internal"}
+    parent = case.work_order
+    if kind == "rework" and parent is not None and parent.vehicle_id == vehicle.id:
+        payload["parent_id"] = parent.id
+    try:
+        wo = open_work_order(ctx.actor, payload, system=True)
+    except ValidationFailed as err:
+        # Say it in the complaint's words: the work order could not be opened, and why.
+        fields = {("mileage_km" if k == "mileage_km" else "create_work_order"): v
+                  for k, v in (err.fields or {}).items()}
+        raise ValidationFailed(str(_l("The work order could not be opened: %(why)s", why=err.message)),
+                               fields=fields or None) from None
+    case.resolution_work_order_id = wo.id
+    case.resolution_work_order_kind = kind
+    return wo
 
 
 def follow_up(case: Complaint, data: dict, ctx: Context) -> None:
