@@ -54,7 +54,7 @@ class ComplaintIn(Schema):
     store_id = fields.Integer(load_default=None, allow_none=True)
 
 
-class ListenIn(Schema):
+class ComplaintListenIn(Schema):
     account = _required_text(8000, metadata={"description": "the customer's own account"})
     met_by_id = fields.Integer(load_default=None, allow_none=True,
                                metadata={"description": "who met the customer (default: the caller)"})
@@ -63,12 +63,12 @@ class ListenIn(Schema):
     version = fields.Integer()
 
 
-class ApologiseIn(Schema):
+class ComplaintApologiseIn(Schema):
     note = _required_text(4000)
     version = fields.Integer()
 
 
-class ResolveIn(Schema):
+class ComplaintResolveIn(Schema):
     attribution = fields.String(required=True, validate=_choice(ATTRIBUTIONS))
     resolution = _required_text(8000, metadata={"description": "the actions taken"})
     root_cause = _optional_text(4000)
@@ -89,18 +89,18 @@ class ResolveIn(Schema):
     version = fields.Integer()
 
 
-class FollowUpIn(Schema):
+class ComplaintFollowUpIn(Schema):
     satisfied = fields.Boolean(required=True)
     note = _required_text(4000)
     version = fields.Integer()
 
 
-class EscalateIn(Schema):
+class ComplaintEscalateIn(Schema):
     reason = _optional_text(2000)
     version = fields.Integer()
 
 
-class CloseIn(Schema):
+class ComplaintCloseIn(Schema):
     reason = _required_text(4000, metadata={"description": "the manager's documented decision"})
     attribution = fields.String(load_default=None, allow_none=True, validate=_choice(ATTRIBUTIONS))
     resolution = _optional_text(8000)
