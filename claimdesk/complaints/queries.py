@@ -90,3 +90,11 @@ def for_customer(customer_id: int, user) -> list[Complaint]:
 def by_number(number: str, user) -> Complaint | None:
     stmt = scoped(sa.select(Complaint), Complaint, user).where(Complaint.number == number)
     return db.session.scalars(stmt).unique().first()
+
+
+def customer_work_orders(customer_id: int, limit: int = 20):
+    """The customer's recent visits, to pick the one a complaint is about."""
+    from ..workorders.models import WorkOrder
+
+    stmt = sa.select(WorkOrder).where(WorkOrder.customer_id == customer_id).order_by(WorkOrder.id.desc())
+    return list(db.session.scalars(stmt.limit(limit)))

@@ -17,7 +17,7 @@ from ..core import events
 from ..core.errors import DomainError
 from ..core.http import paginate
 from ..core.templating import nav_item
-from ..core.web import (CASE_ENDPOINTS, HISTORY_PROVIDERS, HOME_PANELS, NUMBER_LOOKUPS, form_error_text,
+from ..core.web import (CASE_ENDPOINTS, case_url, HISTORY_PROVIDERS, HOME_PANELS, NUMBER_LOOKUPS, form_error_text,
                         run_form_action, staff_blueprint)
 from ..customers import queries as customer_queries
 from ..customers.models import Customer, Vehicle
@@ -168,9 +168,13 @@ def new():
     keep = {k: v for k, v in prefill.items() if k not in ("customer_id", "vehicle_id")}
     back = url_for("complaints.new", **keep)
     vehicle_options = [(v.id, f"{v.plate} · {v.make or ''} {v.model}") for v in (customer.vehicles if customer else [])]
+    work_order_options = [(wo.id, f"{wo.number} · {wo.vehicle.plate} · {wo.created_at:%Y-%m-%d} · "
+                                  f"{wo.customer_description[:40]}")
+                          for wo in (queries.customer_work_orders(customer.id) if customer else [])]
     return render_template(
         "complaints/new.html", values=values, errors=errors, customer=customer, vehicle=vehicle, q=q, found=found,
-        prefill=prefill, keep=keep, vehicle_options=vehicle_options, new_customer_url=url_for("customers.new", next=back),
+        prefill=prefill, keep=keep, vehicle_options=vehicle_options,
+        work_order_options=work_order_options, new_customer_url=url_for("customers.new", next=back),
         staff=staff_choices(user.store_id, ("customer_relations", "advisor", "manager")),
         **_template_globals()), (422 if errors else 200)
 
@@ -192,6 +196,7 @@ def detail(case_id: int):
     return render_template(
         "complaints/detail.html", c=c, history=history, timeline=events.timeline("complaint", c.id),
         available=available, main_action=STATE_ACTION.get(c.state), staff=staff_choices(c.store_id),
+        vehicles=[(v.id, f"{v.plate} · {v.model}") for v in c.customer.vehicles], case_url=case_url,
         **_template_globals())
 
 
