@@ -33,6 +33,8 @@ bp = staff_blueprint("complaints", __name__, url_prefix="/complaints")
 PREFILL = ("customer_id", "vehicle_id", "channel", "category", "severity")
 #: form fields holding a local date-time (datetime-local inputs, in the store's time zone)
 LOCAL_DATETIMES = ("deadline_at", "met_at")
+#: who may handle a complaint (assignee, who met the customer)
+HANDLER_ROLES = ("customer_relations", "advisor", "manager")
 #: the action that moves a complaint on from each state: its form is shown first
 STATE_ACTION = {"listen": "listen", "apologise": "apologise", "resolve": "resolve", "follow_up": "follow_up"}
 
@@ -125,7 +127,7 @@ def index():
         stores = [(s.id, f"{s.code} {s.name}") for s in db.session.scalars(sa.select(Store).order_by(Store.code))]
     filter_args = {k: v for k, v in raw.items() if k != "page"}
     return render_template("complaints/index.html", page=page, filters=raw, filter_args=filter_args,
-                           errors=errors, stores=stores, staff=staff_choices(user.store_id),
+                           errors=errors, stores=stores, staff=staff_choices(user.store_id, HANDLER_ROLES),
                            **_template_globals()), (422 if errors else 200)
 
 
@@ -175,7 +177,7 @@ def new():
         "complaints/new.html", values=values, errors=errors, customer=customer, vehicle=vehicle, q=q, found=found,
         prefill=prefill, keep=keep, vehicle_options=vehicle_options,
         work_order_options=work_order_options, new_customer_url=url_for("customers.new", next=back),
-        staff=staff_choices(user.store_id, ("customer_relations", "advisor", "manager")),
+        staff=staff_choices(user.store_id, HANDLER_ROLES),
         **_template_globals()), (422 if errors else 200)
 
 
@@ -195,7 +197,7 @@ def detail(case_id: int):
     available = {a.name for a in WF.available(c, user)}
     return render_template(
         "complaints/detail.html", c=c, history=history, timeline=events.timeline("complaint", c.id),
-        available=available, main_action=STATE_ACTION.get(c.state), staff=staff_choices(c.store_id),
+        available=available, main_action=STATE_ACTION.get(c.state), staff=staff_choices(c.store_id, HANDLER_ROLES),
         vehicles=[(v.id, f"{v.plate} · {v.model}") for v in c.customer.vehicles], case_url=case_url,
         **_template_globals())
 

@@ -397,3 +397,29 @@ def test_resolution_failing_after_the_work_order_leaves_no_work_order(app, api_a
     db.session.expire_all()
     assert count(WorkOrder) == 0
     assert c.state == "resolve" and c.resolution_work_order_id is None and events_of(c.id) == before
+
+
+# --- every action, refused roles over HTTP ---------------------------------------------------------
+ACTION_BODIES = {
+    "listen": {"account": "a"}, "apologise": {"note": "sorry"},
+    "resolve": {"attribution": "our_fault", "resolution": "fixed"},
+    "follow_up": {"satisfied": True, "note": "ok"}, "escalate": {}, "close": {"reason": "decided"},
+    "assign": {"assignee_id": 1}, "note": {"text": "x"}, "pause": {"reason": "waiting_customer"},
+    "resume": {}, "acknowledge": {},
+}
+
+
+@pytest.mark.parametrize("action", sorted(ACTION_BODIES))
+def test_workshop_gets_403_for_every_action(api_as, workshop, advisor, customer, action):
+    c = open_complaint(advisor, customer)
+    resp = api_as(workshop).action("complaints", c.id, action, **ACTION_BODIES[action])
+    assert resp.status_code == 403 and resp.json["error"]["code"] == "forbidden"
+    db.session.expire_all()
+    assert c.version == 1 and events_of(c.id) == 1
+
+
+@pytest.mark.parametrize("role,action", [("advisor", "follow_up"), ("advisor", "close"),
+                                         ("customer_relations", "close")])
+def test_other_refusals_over_http(api_as, make_user, advisor, customer, role, action):
+    c = open_complaint(advisor, customer)
+    assert api_as(make_user(role)).action("complaints", c.id, action, **ACTION_BODIES[action]).status_code == 403
