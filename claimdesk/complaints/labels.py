@@ -78,3 +78,15 @@ NEXT_STEP_SHORT = {
 
 def label(mapping: dict, key) -> str:
     return str(mapping.get(key, key or "—"))
+
+
+def next_step(c) -> str:
+    """The one next step on a complaint, in words (pages, home panel and API)."""
+    from flask_babel import gettext as _
+
+    if c.state != "closed" and c.is_paused:
+        return _("Paused (%(reason)s): resume when the wait is over.", reason=label(PAUSE_LABELS, c.pause_reason))
+    if c.state == "resolve" and c.reopen_count:
+        return _("Resolve again: the customer was not satisfied at the follow-up call (reopened %(n)s×).",
+                 n=c.reopen_count)
+    return label(NEXT_STEPS, c.state)

@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ..core.schemas import CaseOutBase, CaseQueryBase
+from .labels import next_step
 from .models import ATTRIBUTIONS, CATEGORIES, CHANNELS, SEVERITIES, STATES
 
 
@@ -144,7 +145,19 @@ class ComplaintOut(CaseOutBase):
     escalated_to_id = fields.Integer(allow_none=True)
     close_reason = fields.String(allow_none=True)
     customer_name = fields.Function(lambda c: c.customer.name if c.customer else None)
+    next_step = fields.Function(lambda c: next_step(c), metadata={"description": "the one next step, in words"})
+    available_actions = fields.Method("_available", metadata={
+        "description": "actions the caller may run now (before field checks and gates)"})
     vehicle_plate = fields.Function(lambda c: c.vehicle.plate if c.vehicle else None)
+
+
+    def _available(self, c):
+        from flask_login import current_user
+
+        from .workflow import WF
+
+        user = current_user._get_current_object() if getattr(current_user, "is_authenticated", False) else None
+        return [a.name for a in WF.available(c, user)] if user is not None else []
 
 
 class ComplaintQuery(CaseQueryBase):

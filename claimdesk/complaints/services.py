@@ -32,10 +32,16 @@ def _field_error(field: str, message) -> ValidationFailed:
     return ValidationFailed(str(message), fields={field: [str(message)]})
 
 
+#: who handles complaints (assignee at intake, who met the customer)
+HANDLER_ROLES = ("customer_relations", "advisor", "manager")
+
+
 def _store_user(user_id: int, store_id: int, field: str) -> User:
     user = db.session.get(User, user_id)
     if user is None or not user.active or (user.store_id != store_id and not user.is_group):
         raise _field_error(field, _l("No active user with that id in this store."))
+    if user.role not in HANDLER_ROLES:
+        raise _field_error(field, _l("Complaints are handled by customer relations, advisors and managers."))
     return user
 
 

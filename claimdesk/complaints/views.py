@@ -23,6 +23,7 @@ from ..customers import queries as customer_queries
 from ..customers.models import Customer, Vehicle
 from ..extensions import db
 from . import labels, queries, services
+from .services import HANDLER_ROLES
 from .models import Complaint
 from .schemas import ComplaintIn, ComplaintQuery
 from .workflow import WF
@@ -33,8 +34,6 @@ bp = staff_blueprint("complaints", __name__, url_prefix="/complaints")
 PREFILL = ("customer_id", "vehicle_id", "channel", "category", "severity")
 #: form fields holding a local date-time (datetime-local inputs, in the store's time zone)
 LOCAL_DATETIMES = ("deadline_at", "met_at")
-#: who may handle a complaint (assignee, who met the customer)
-HANDLER_ROLES = ("customer_relations", "advisor", "manager")
 #: the action that moves a complaint on from each state: its form is shown first
 STATE_ACTION = {"listen": "listen", "apologise": "apologise", "resolve": "resolve", "follow_up": "follow_up"}
 
@@ -77,18 +76,8 @@ def staff_choices(store_id: int, roles=None) -> list[tuple[int, str]]:
     return [(u.id, f"{u.display_name} ({u.role.replace('_', ' ')})") for u in db.session.scalars(stmt)]
 
 
-def next_step(c: Complaint) -> str:
-    if c.state != "closed" and c.is_paused:
-        return _("Paused (%(reason)s): resume when the wait is over.",
-                 reason=labels.label(labels.PAUSE_LABELS, c.pause_reason))
-    if c.state == "resolve" and c.reopen_count:
-        return _("Resolve again: the customer was not satisfied at the follow-up call (reopened %(n)s×).",
-                 n=c.reopen_count)
-    return labels.label(labels.NEXT_STEPS, c.state)
-
-
 def _template_globals() -> dict:
-    return {"L": labels, "next_step": next_step, "choices": choices}
+    return {"L": labels, "next_step": labels.next_step, "choices": choices}
 
 
 # --- lists ---------------------------------------------------------------------------------------

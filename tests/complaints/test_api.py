@@ -423,3 +423,11 @@ def test_workshop_gets_403_for_every_action(api_as, workshop, advisor, customer,
 def test_other_refusals_over_http(api_as, make_user, advisor, customer, role, action):
     c = open_complaint(advisor, customer)
     assert api_as(make_user(role)).action("complaints", c.id, action, **ACTION_BODIES[action]).status_code == 403
+
+
+def test_output_says_the_next_step_and_what_the_caller_may_do(api_as, clerk, advisor, manager, customer):
+    c = open_complaint(clerk, customer)
+    body = api_as(advisor).get(f"complaints/{c.id}").json
+    assert "record their own account" in body["next_step"]
+    assert "listen" in body["available_actions"] and "close" not in body["available_actions"]
+    assert "close" in api_as(manager).get(f"complaints/{c.id}").json["available_actions"]

@@ -366,3 +366,9 @@ def test_numbers_run_per_store_and_year(advisor, customer):
     b = open_complaint(advisor, customer)
     assert int(b.number.rsplit("-", 1)[1]) == int(a.number.rsplit("-", 1)[1]) + 1
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Complaint)) == 2
+
+
+def test_intake_assignee_must_handle_complaints(clerk, workshop, customer):
+    with pytest.raises(ValidationFailed) as err:
+        open_complaint(clerk, customer, assignee_id=workshop.id, commit=False)
+    assert "assignee_id" in err.value.fields
