@@ -50,9 +50,13 @@ def open_complaint(actor, data: dict) -> Complaint:
     from .workflow import WF
 
     data = dict(data)
-    store_id = store_for_new(actor, data.pop("store_id", None))
+    requested_store = data.pop("store_id", None)
     customer = db.session.get(Customer, data["customer_id"])
-    if customer is None or customer.store_id != store_id or not sees_store(actor, customer.store_id):
+    if customer is None or not sees_store(actor, customer.store_id):
+        raise _field_error("customer_id", _l("Unknown customer in this store."))
+    # The complaint goes to the customer's store (a group manager may log one for any store).
+    store_id = store_for_new(actor, requested_store if requested_store is not None else customer.store_id)
+    if customer.store_id != store_id:
         raise _field_error("customer_id", _l("Unknown customer in this store."))
     vehicle = None
     if data.get("vehicle_id") is not None:

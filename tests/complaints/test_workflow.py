@@ -372,3 +372,12 @@ def test_intake_assignee_must_handle_complaints(clerk, workshop, customer):
     with pytest.raises(ValidationFailed) as err:
         open_complaint(clerk, customer, assignee_id=workshop.id, commit=False)
     assert "assignee_id" in err.value.fields
+
+
+def test_group_manager_logs_a_complaint_in_the_customers_store(make_user, other_store):
+    from tests.factories import CustomerFactory
+
+    group = make_user("manager", is_group=True, username="group")
+    customer = CustomerFactory(store=other_store)
+    c = open_complaint(group, customer, vehicle=False)
+    assert c.store_id == other_store.id and c.number.startswith("CP-")
