@@ -228,27 +228,34 @@ def lookup_number(number: str, user) -> str | None:
     return url_for("complaints.detail", case_id=c.id) if c else None
 
 
+def _panel_rows(rows) -> list[dict]:
+    return [{"number": c.number, "url": url_for("complaints.detail", case_id=c.id),
+             "title": f"{c.customer.name} · {labels.label(labels.CATEGORY_LABELS, c.category)}",
+             "next": labels.label(labels.NEXT_STEP_SHORT, c.state),
+             "due": (_("due %(when)s", when=c.deadline_at.strftime("%Y-%m-%d")) if c.deadline_at else ""),
+             "overdue": False} for c in rows]
+
+
 def home_panel(user):
-    if not can(user, "complaints.read") or user.role == "workshop":
+    """Complaints assigned or escalated to the user (customer relations, advisors, managers)."""
+    if user.role not in HANDLER_ROLES:
         return None
-    rows = queries.my_open(user, limit=10)
-    title = _("My complaints")
-    if user.role == "manager" and not rows:
-        rows = queries.escalated_open(user)
-        title = _("Escalated complaints not yet acknowledged")
-    return {
-        "title": title, "more_url": url_for("complaints.mine"),
-        "empty": _("No open complaint is waiting on you."),
-        "rows": [{"number": c.number, "url": url_for("complaints.detail", case_id=c.id),
-                  "title": f"{c.customer.name} · {labels.label(labels.CATEGORY_LABELS, c.category)}",
-                  "next": labels.label(labels.NEXT_STEP_SHORT, c.state),
-                  "due": (_("due %(when)s", when=c.deadline_at.strftime("%Y-%m-%d")) if c.deadline_at else ""),
-                  "overdue": False} for c in rows],
-    }
+    return {"title": _("My complaints"), "more_url": url_for("complaints.mine"),
+            "empty": _("No open complaint is waiting on you."), "rows": _panel_rows(queries.my_open(user, limit=10))}
+
+
+def escalations_panel(user):
+    """Managers: escalated complaints nobody has taken ownership of yet (by hand or by the SLA ladder)."""
+    if user.role != "manager":
+        return None
+    return {"title": _("Escalated complaints not yet acknowledged"),
+            "more_url": url_for("complaints.index", escalated="true", open="true"),
+            "empty": _("No escalated complaint is waiting."), "rows": _panel_rows(queries.escalated_open(user))}
 
 
 CASE_ENDPOINTS["complaint"] = "complaints.detail"
 HISTORY_PROVIDERS.append(history_rows)
 NUMBER_LOOKUPS.append(lookup_number)
 HOME_PANELS.append(home_panel)
+HOME_PANELS.append(escalations_panel)
 nav_item("complaints.mine", _l("Complaints"), roles=("customer_relations", "advisor", "manager", "workshop"))

@@ -246,3 +246,23 @@ def test_pages_in_chinese(login, clerk, customer, client):
     client.post("/lang/zh")
     page = html(client.get(f"/complaints/{c.id}"))
     assert "投诉" in page and "倾听" in page
+
+
+def test_manager_home_shows_unacknowledged_escalations(login, manager, clerk, customer):
+    c = open_complaint(clerk, customer)
+    ComplaintFactory(customer=customer, number="CP-2026-000900", escalation_level=1)  # e.g. by the SLA ladder
+    from claimdesk.complaints.workflow import WF
+    from claimdesk.core import uow
+
+    WF.perform(c, "escalate", {}, clerk)
+    uow.commit()
+    client = login(manager)
+    page = html(client.get("/"))
+    assert "Escalated complaints not yet acknowledged" in page
+    assert c.number in page and "CP-2026-000900" in page
+    page = html(client.get("/complaints/?escalated=true&open=true"))
+    assert c.number in page and "CP-2026-000900" in page
+    client.post(f"/complaints/{c.id}/actions/acknowledge", data={})
+    page = html(client.get("/"))
+    assert "CP-2026-000900" in page
+    assert page.count(c.number) == 1  # now only in "My complaints" (acknowledged: assigned to the manager)
