@@ -141,6 +141,9 @@ def new():
         customer = db.session.get(Customer, int(cid))
         if customer is None or not _visible(user, customer.store_id):
             customer = None
+    if request.method == "GET" and customer is not None and not values.get("vehicle_id") \
+            and len(customer.vehicles) == 1:
+        values["vehicle_id"] = str(customer.vehicles[0].id)  # one car: nothing to choose
     if request.method == "POST":
         try:
             data = ComplaintIn().load(form_dict(request.form))

@@ -266,3 +266,8 @@ def test_manager_home_shows_unacknowledged_escalations(login, manager, clerk, cu
     page = html(client.get("/"))
     assert "CP-2026-000900" in page
     assert page.count(c.number) == 1  # now only in "My complaints" (acknowledged: assigned to the manager)
+
+
+def test_intake_preselects_the_only_vehicle(login, clerk, customer, vehicle):
+    page = html(login(clerk).get(f"/complaints/new?customer_id={customer.id}"))
+    assert re.search(rf'<option value="{vehicle.id}" selected>', page)
