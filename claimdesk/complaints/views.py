@@ -17,7 +17,7 @@ from ..core import events
 from ..core.errors import DomainError
 from ..core.http import paginate
 from ..core.templating import nav_item
-from ..core.web import (CASE_ENDPOINTS, case_url, HISTORY_PROVIDERS, HOME_PANELS, NUMBER_LOOKUPS, form_error_text,
+from ..core.web import (CASE_ENDPOINTS, HISTORY_PROVIDERS, HOME_PANELS, NUMBER_LOOKUPS, case_url,
                         run_form_action, staff_blueprint)
 from ..customers import queries as customer_queries
 from ..customers.models import Customer, Vehicle

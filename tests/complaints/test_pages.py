@@ -14,7 +14,6 @@ from claimdesk.core import clock
 from claimdesk.extensions import db
 from claimdesk.workorders.models import WorkOrder
 from tests.complaints.factories import ComplaintFactory, open_complaint
-from tests.factories import CustomerFactory, VehicleFactory
 
 T0 = datetime(2026, 4, 7, 2, 0, tzinfo=timezone.utc)
 
