@@ -12,7 +12,7 @@ from flask_login import current_user
 from marshmallow import ValidationError
 
 from ..auth.models import User
-from ..auth.permissions import can, get_or_404, require, visible_store_ids
+from ..auth.permissions import can, get_or_404, require, sees_store, visible_store_ids
 from ..core import events
 from ..core.errors import DomainError
 from ..core.http import paginate
@@ -23,9 +23,9 @@ from ..customers import queries as customer_queries
 from ..customers.models import Customer, Vehicle
 from ..extensions import db
 from . import labels, queries, services
-from .services import HANDLER_ROLES
 from .models import Complaint
 from .schemas import ComplaintIn, ComplaintQuery
+from .services import HANDLER_ROLES
 from .workflow import WF
 
 bp = staff_blueprint("complaints", __name__, url_prefix="/complaints")
@@ -132,14 +132,14 @@ def new():
     vid = values.get("vehicle_id")
     if vid and str(vid).isdigit():
         vehicle = db.session.get(Vehicle, int(vid))
-        if vehicle is None or not _visible(user, vehicle.store_id):
+        if vehicle is None or not sees_store(user, vehicle.store_id):
             vehicle = None
         elif not cid:
             cid = str(vehicle.customer_id)
             values["customer_id"] = cid
     if cid and str(cid).isdigit():
         customer = db.session.get(Customer, int(cid))
-        if customer is None or not _visible(user, customer.store_id):
+        if customer is None or not sees_store(user, customer.store_id):
             customer = None
     if request.method == "GET" and customer is not None and not values.get("vehicle_id") \
             and len(customer.vehicles) == 1:
@@ -171,11 +171,6 @@ def new():
         work_order_options=work_order_options, new_customer_url=url_for("customers.new", next=back),
         staff=staff_choices(user.store_id, HANDLER_ROLES),
         **_template_globals()), (422 if errors else 200)
-
-
-def _visible(user, store_id: int) -> bool:
-    ids = visible_store_ids(user)
-    return ids is None or store_id in ids
 
 
 # --- the complaint page ----------------------------------------------------------------------------
