@@ -197,7 +197,7 @@ def test_refused_form_action_flashes_the_reason_and_changes_nothing(login, clerk
     assert c.state == "listen"
     resp = client.post(f"/complaints/{c.id}/actions/close", data={"reason": "x"})
     page = html(client.get(f"/complaints/{c.id}"))
-    assert "Your role may not close" in page
+    assert "Your role may not do this: " in page
 
 
 def test_manager_sees_close_and_escalation_forms(login, manager, store_manager, clerk, customer):
