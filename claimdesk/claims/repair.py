@@ -88,7 +88,9 @@ def on_action_performed(sender, case=None, action=None, event=None, context=None
 
             blocker = release_blocker(claim)
             if blocker:
-                raise GateBlocked("claim_documents", blocker, extra={"claim_id": claim.id})
+                err = GateBlocked("claim_documents", blocker)
+                err.extra["claim_id"] = claim.id
+                raise err
         return
     if case.state == "ready" and context.from_state != "ready":
         from .workflow import WF

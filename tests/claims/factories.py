@@ -63,10 +63,8 @@ def ready_work_order(claim):
 
 def advance(claim, actor, to: str, *, approved="8000.00"):
     """Drive a claim through the normal flow up to state `to` (as `actor`), committing each step."""
-    steps = ["assessment", "repair", "documents", "payout", "closed"]
-    for target in steps[: steps.index(to) + 1]:
-        if claim.state == target:
-            continue
+    steps = ["reported", "assessment", "repair", "documents", "payout", "closed"]
+    for target in steps[steps.index(claim.state) + 1: steps.index(to) + 1]:
         if target == "assessment":
             WF.perform(claim, "vehicle_arrived", {}, actor)
         elif target == "repair":
