@@ -1,0 +1,12 @@
+import os
+import traceback
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _show_500s(monkeypatch):
+    if os.environ.get("CLAIMS_DEBUG"):
+        from claimdesk.core import errors
+
+        monkeypatch.setattr(errors.log, "exception", lambda *a, **k: traceback.print_exc())
