@@ -94,9 +94,10 @@ class WorkOrder(CaseMixin, db.Model):
 
     cancel_reason: Mapped[str | None] = mapped_column(sa.Text)
 
-    vehicle = relationship("Vehicle", lazy="joined")
-    customer = relationship("Customer", lazy="joined")
-    assignee = relationship("User", foreign_keys="WorkOrder.assignee_id", lazy="joined")
+    # selectin, not joined: the engine loads a case FOR UPDATE, which PostgreSQL refuses on outer joins.
+    vehicle = relationship("Vehicle", lazy="selectin")
+    customer = relationship("Customer", lazy="selectin")
+    assignee = relationship("User", foreign_keys="WorkOrder.assignee_id", lazy="selectin")
     technician = relationship("User", foreign_keys="WorkOrder.technician_id")
     parent = relationship("WorkOrder", remote_side="WorkOrder.id", foreign_keys="WorkOrder.parent_id")
     lines: Mapped[list["WorkOrderLine"]] = relationship(

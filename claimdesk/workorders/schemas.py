@@ -200,7 +200,7 @@ class CompleteRepairIn(Schema):
 class CheckItemIn(Schema):
     item = fields.String(required=True, validate=validate.Length(min=1, max=120))
     passed = fields.Boolean(required=True)
-    note = fields.String(allow_none=True, validate=validate.Length(max=500))
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
 
 
 class CheckIn(Schema):

@@ -483,7 +483,9 @@ def gate_deliverable(wo: WorkOrder, data: dict, ctx: Context):
     blockers = delivery_blockers(wo, data)
     if blockers:
         gate, message = blockers[0]
-        raise GateBlocked(gate, message, extra={"gate": gate, "gates": [g for g, _m in blockers]})
+        err = GateBlocked(gate, message)
+        err.extra["gates"] = [g for g, _m in blockers]  # every blocking gate, not only the first
+        raise err
 
 
 def deliver(wo: WorkOrder, data: dict, ctx: Context):
