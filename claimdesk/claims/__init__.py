@@ -13,4 +13,9 @@ def init_app(app) -> None:
         return get_or_404(Claim, case_id, user)
 
     register_case_reader(Claim.CASE_TYPE, read_claim)
+    from ..demo import SEEDERS
+    from .demo import seed
+
+    if seed not in SEEDERS:
+        SEEDERS.append(seed)
     action_performed.connect(on_action_performed)
