@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask.views import MethodView
+from flask_babel import lazy_gettext as _l
 from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
 from marshmallow import Schema, fields
@@ -67,7 +68,7 @@ def _insurer(insurer_id: int) -> Insurer:
 
     insurer = db.session.get(Insurer, insurer_id)
     if insurer is None:
-        raise NotFound("Insurer not found.")
+        raise NotFound(str(_l("Insurer %(id)s not found.", id=insurer_id)))
     return insurer
 
 
@@ -134,7 +135,8 @@ class ClaimDocuments(MethodView):
 def upload(claim: Claim, form: dict, file, user) -> dict:
     """Store the file and mark its checklist item received (a new file always needs checking again)."""
     if claim.state in WF.final_states:
-        raise Conflict(f"The claim is {claim.state}; no more documents are taken.", code="invalid_state")
+        raise Conflict(str(_l("The claim is %(state)s; no more documents are taken.", state=claim.state)),
+                       code="invalid_state")
     doc = documents.save_upload(user, claim, form["kind"], file)
     WF.perform(claim, "collect_document", {"kind": form["kind"], "status": "received", "document_id": doc.id,
                                            "note": form.get("note")}, user)
