@@ -7,7 +7,7 @@ from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
 from marshmallow import Schema, fields
 
-from ..auth.permissions import actor, get_or_404, require
+from ..auth.permissions import get_or_404, require
 from ..core.api import register_case_routes
 from ..core.http import page_schema, paginate
 from ..core.errors import Conflict

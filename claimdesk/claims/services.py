@@ -10,7 +10,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from ..auth.permissions import get_or_404, store_for_new
+from ..auth.permissions import store_for_new
 from ..core.clock import now
 from ..core.errors import Conflict, Forbidden, GateBlocked, ValidationFailed
 from ..core.numbering import next_number

@@ -25,7 +25,7 @@ from . import queries, services
 from .api import upload as api_upload
 from .models import DOCUMENT_KINDS, DOCUMENT_LABELS, LIABILITIES, PAYER_ROUTES, PRESENT_PARTIES, Claim, Insurer
 from .schemas import ClaimIn, InsurerIn, InsurerPatch
-from .workflow import ACTION_LABELS, OPEN_STATES, STATE_LABELS, STATES, WF
+from .workflow import ACTION_LABELS, STATE_LABELS, STATES, WF
 
 bp = staff_blueprint("claims", __name__, url_prefix="/claims")
 

@@ -1,3 +1,4 @@
+"""CLAIMS_DEBUG=1 prints the traceback behind any 500 answer (the app logs and hides it otherwise)."""
 import os
 import traceback
 

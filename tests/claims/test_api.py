@@ -535,3 +535,17 @@ def test_receivables_age_by_insurer(advisor, api_as, store):
     assert rows["PICC"]["oldest_days"] == 45
     assert rows["Ping An"]["paid"] == "500.00" and rows["Ping An"]["buckets"]["0-30"] == "1500.00"
     assert {c["claim_id"] for c in body["claims"]} == {old.id, recent.id} and paid.state == "closed"
+
+
+def test_openapi_documents_the_claim_contract(client):
+    spec = client.get("/api/v1/openapi.json").json
+    paths = spec["paths"]
+    for path in ("/api/v1/claims", "/api/v1/claims/{claim_id}", "/api/v1/insurers",
+                 "/api/v1/claims/{claim_id}/documents", "/api/v1/documents/{document_id}/content",
+                 "/api/v1/claims/receivables"):
+        assert path in paths
+    for action in ("vehicle_arrived", "assess", "supplement", "complete_repair", "collect_document", "submit",
+                   "record_payout", "close", "reject", "withdraw", "note"):
+        assert f"/api/v1/claims/{{case_id}}/actions/{action}" in paths
+    upload = paths["/api/v1/claims/{claim_id}/documents"]["post"]
+    assert "multipart/form-data" in upload["requestBody"]["content"]

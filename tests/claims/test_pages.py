@@ -11,7 +11,7 @@ from claimdesk.claims.workflow import WF
 from claimdesk.core import uow
 from claimdesk.core.clock import now
 from claimdesk.extensions import db
-from tests.claims.factories import PDF, InsurerFactory, advance, new_claim, verify_all
+from tests.claims.factories import PDF, InsurerFactory, advance, new_claim
 from tests.factories import CustomerFactory, UserFactory, VehicleFactory
 
 
@@ -240,3 +240,10 @@ def test_full_flow_through_pages(client, login, advisor, claim):
     assert claim.state == "closed"
     html = page(client, f"/claims/{claim.id}")
     assert "Nothing to do" in html
+
+
+def test_clerk_cannot_upload_on_the_page(client, login, clerk, claim):
+    login(clerk)
+    resp = client.post(f"/claims/{claim.id}/documents", data={"kind": "policy", "file": (io.BytesIO(PDF), "a.pdf")},
+                       content_type="multipart/form-data")
+    assert resp.status_code == 403 and claim.checklist_item("policy").status == "missing"
