@@ -3,17 +3,22 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask.views import MethodView
+from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
 from ..auth.permissions import get_or_404, require, scoped, store_for_new
 from ..core.api import register_case_routes
 from ..core.errors import ValidationFailed
 from ..core.http import page_schema, paginate
-from ..extensions import db
+from ..extensions import api, db
 from . import queries, services
 from .models import Part, WorkOrder
-from .schemas import PartIn, PartOut, PartQuery, WorkOrderBrief, WorkOrderIn, WorkOrderOut, WorkOrderQuery
+from .schemas import (MoneyField, PartIn, PartOut, PartQuery, RecommendationList, WorkOrderBrief, WorkOrderIn,
+                      WorkOrderOut, WorkOrderQuery)
 from .workflow import WF
+
+# Amounts are decimal strings ("1280.00") in the OpenAPI document too.
+api.register_field(MoneyField, "string", "decimal")
 
 blp = Blueprint("workorders_api", __name__, url_prefix="/api/v1", description="Work orders")
 
@@ -44,6 +49,15 @@ class WorkOrderItem(MethodView):
         return get_or_404(WorkOrder, case_id, user)
 
 
+@blp.route("/work-orders/<int:case_id>/recommendations")
+class WorkOrderRecommendations(MethodView):
+    @blp.response(200, RecommendationList)
+    def get(self, case_id):
+        """Items declined or deferred at this vehicle's earlier visits, to offer again."""
+        user = require("workorders.read")
+        return {"items": queries.recommendations(get_or_404(WorkOrder, case_id, user))}
+
+
 register_case_routes(blp, WF, "work-orders", WorkOrderOut, "workorders.read")
 
 
@@ -72,8 +86,8 @@ class Parts(MethodView):
         data["part_number"] = data["part_number"].strip().upper()
         if db.session.scalar(sa.select(Part.id).where(Part.store_id == store_id,
                                                       Part.part_number == data["part_number"])):
-            raise ValidationFailed("This part number is already in the list.",
-                                   fields={"part_number": ["Already in this store's parts list."]})
+            raise ValidationFailed(_("This part number is already in the list."),
+                                   fields={"part_number": [_("Already in this store's parts list.")]})
         part = Part(store_id=store_id, **data)
         db.session.add(part)
         db.session.flush()

@@ -99,6 +99,7 @@ class WorkOrder(CaseMixin, db.Model):
     customer = relationship("Customer", lazy="selectin")
     assignee = relationship("User", foreign_keys="WorkOrder.assignee_id", lazy="selectin")
     technician = relationship("User", foreign_keys="WorkOrder.technician_id")
+    store = relationship("Store")
     parent = relationship("WorkOrder", remote_side="WorkOrder.id", foreign_keys="WorkOrder.parent_id")
     lines: Mapped[list["WorkOrderLine"]] = relationship(
         back_populates="work_order", order_by="WorkOrderLine.position", cascade="all, delete-orphan")
@@ -127,6 +128,10 @@ class WorkOrder(CaseMixin, db.Model):
     def estimate_totals(self) -> dict[str, Decimal]:
         """What was quoted: everything not declined."""
         return self.totals(("proposed", "approved", "deferred"))
+
+    @property
+    def has_signature_image(self) -> bool:
+        return bool(self.signature_image)
 
     @property
     def customer_total(self) -> Decimal:

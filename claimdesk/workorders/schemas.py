@@ -283,6 +283,15 @@ class LineOut(Schema):
     done_at = fields.DateTime(allow_none=True)
 
 
+class RecommendationOut(LineOut):
+    work_order_id = fields.Integer()
+    work_order_number = fields.String(attribute="work_order.number")
+
+
+class RecommendationList(Schema):
+    items = fields.List(fields.Nested(RecommendationOut))
+
+
 class CheckOut(Schema):
     id = fields.Integer()
     round = fields.Integer()
@@ -325,7 +334,7 @@ class WorkOrderOut(CaseOutBase):
     signed_by = fields.String(allow_none=True)
     signed_at = fields.DateTime(allow_none=True)
     signature_channel = fields.String(allow_none=True)
-    has_signature_image = fields.Function(lambda wo: bool(wo.signature_image))
+    has_signature_image = fields.Boolean()
     payment_method = fields.String(allow_none=True)
     old_parts = fields.String(allow_none=True)
     free_wash = fields.Boolean()
@@ -355,8 +364,9 @@ class WorkOrderOut(CaseOutBase):
     cancel_reason = fields.String(allow_none=True)
     lines = fields.List(fields.Nested(LineOut))
     checks = fields.List(fields.Nested(CheckOut))
-    totals = fields.Function(lambda wo: TotalsOut().dump(wo.approved_totals))
-    estimate_totals = fields.Function(lambda wo: TotalsOut().dump(wo.estimate_totals))
+    totals = fields.Nested(TotalsOut, attribute="approved_totals",
+                           metadata={"description": "approved lines, per pay type and labour/parts"})
+    estimate_totals = fields.Nested(TotalsOut, metadata={"description": "every line not declined"})
 
 
 class WorkOrderBrief(CaseOutBase):
@@ -372,7 +382,7 @@ class WorkOrderBrief(CaseOutBase):
     priority = fields.String()
     rework_count = fields.Integer()
     satisfaction = fields.Integer(allow_none=True)
-    plate = fields.Function(lambda wo: wo.vehicle.plate if wo.vehicle else None)
+    plate = fields.String(attribute="vehicle.plate")
 
 
 class WorkOrderQuery(CaseQueryBase):

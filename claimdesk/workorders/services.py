@@ -12,6 +12,7 @@ from ..auth.permissions import get_or_404, require, store_for_new
 from ..core import numbering
 from ..core.clock import now
 from ..core.errors import Conflict, GateBlocked, NotFound, ValidationFailed
+from ..core.templating import fmt_money
 from ..core.types import money
 from ..core.workflow import Context
 from ..customers.models import Customer, Vehicle
@@ -306,7 +307,8 @@ def authorise(wo: WorkOrder, data: dict, ctx: Context):
                           declined=[ln.id for ln in wo.lines if ln.decision == "declined"],
                           deferred=[ln.id for ln in wo.lines if ln.decision == "deferred"],
                           totals=wo.approved_totals)
-    ctx.event_data.pop("signature_image", None)
+    if data.get("signature_image"):
+        ctx.event_data["signature_image"] = "✓"  # the image stays on the work order, not in the timeline
 
 
 # --- workshop ------------------------------------------------------------------------------------
@@ -354,7 +356,7 @@ def gate_no_pending_extra(wo: WorkOrder, data: dict, ctx: Context):
     if pending:
         raise GateBlocked("extra_work_decided", _s(_l(
             "Cannot %(action)s: additional work waits for the customer's decision (%(lines)s).",
-            action=ctx.action.name.replace("_", " "), lines=", ".join(ln.description for ln in pending))))
+            action=str(ctx.action.label or ctx.action.name), lines=", ".join(ln.description for ln in pending))))
 
 
 def complete_repair(wo: WorkOrder, data: dict, ctx: Context):
@@ -420,10 +422,10 @@ def pass_check(wo: WorkOrder, data: dict, ctx: Context):
 
 
 def fail_check(wo: WorkOrder, data: dict, ctx: Context):
-    check = _record_check(wo, data, ctx, False)
     if data.get("items") and all(i["passed"] for i in data["items"]):
         raise ValidationFailed(_s(_l("A failed check names at least one failed item.")),
                                fields={"items": [_s(_l("Mark the failed item(s)."))]})
+    check = _record_check(wo, data, ctx, False)
     wo.rework_count += 1
     for line in wo.lines:
         if line.done:
@@ -475,7 +477,7 @@ def delivery_blockers(wo: WorkOrder, data: dict | None = None) -> list[tuple[str
     due = wo.customer_total
     if due > 0 and not (data.get("payment_method") or wo.payment_method):
         out.append(("payment_recorded", _s(_l("Cannot deliver: payment of %(amount)s not recorded (payment method).",
-                                              amount=f"¥{due:,.2f}"))))
+                                              amount=fmt_money(due)))))
     return out
 
 
@@ -495,8 +497,8 @@ def deliver(wo: WorkOrder, data: dict, ctx: Context):
         paid = due
     if paid != due:
         raise ValidationFailed(_s(_l("The amount paid must equal the customer's share %(amount)s.",
-                                     amount=f"¥{due:,.2f}")),
-                               fields={"paid_amount": [_s(_l("Expected %(amount)s.", amount=f"{due:.2f}"))]})
+                                     amount=fmt_money(due))),
+                               fields={"paid_amount": [_s(_l("Expected %(amount)s.", amount=str(due)))]})
     vehicle = wo.vehicle
     if data.get("next_service_km") is not None and data["next_service_km"] <= wo.mileage_km:
         raise ValidationFailed(_s(_l("The next service mileage must be above today's mileage.")),

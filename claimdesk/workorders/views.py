@@ -152,7 +152,8 @@ def index():
         "priority": args.get("priority") if args.get("priority") in PRIORITIES else None,
         "pay_type": args.get("pay_type") if args.get("pay_type") in PAY_TYPES else None,
         "assignee_id": user.id if args.get("mine") == "1" else None,
-        "open": args.get("open", "1" if not args.get("state") else "0") == "1",
+        # the filter form sends a hidden open=0 and the checkbox's open=1: the last value wins
+        "open": (request.args.getlist("open") or ["0" if args.get("state") else "1"])[-1] == "1",
         "page": max(request.args.get("page", 1, type=int), 1), "per_page": 50,
     }
     page = paginate(queries.work_order_list(user, filters), filters)
@@ -425,6 +426,47 @@ def settlement(case_id: int):
         flash(_("There is no settlement before the customer has authorised the work."), "warning")
         return redirect(url_for("workorders.detail", case_id=wo.id))
     return render_template("workorders/settlement.html", wo=wo, L=labels())
+
+
+# --- parts stock ---------------------------------------------------------------------------------
+@bp.route("/parts", methods=["GET", "POST"])
+def parts():
+    """The store's parts stock: look up part numbers for the estimate; add a part."""
+    from marshmallow import ValidationError
+
+    from ..auth.permissions import store_for_new
+    from .models import Part
+    from .schemas import PartIn
+
+    user = require("workorders.read")
+    errors, values = {}, {}
+    if request.method == "POST":
+        require("parts.write", user)
+        values = {k: v.strip() for k, v in request.form.items() if k != "csrf_token" and v.strip()}
+        values["safety_related"] = _bool(request.form, "safety_related")
+        try:
+            data = PartIn().load(values)
+        except ValidationError as err:
+            errors = err.messages
+        else:
+            data["part_number"] = data["part_number"].upper()
+            store_id = store_for_new(user, data.pop("store_id", None))
+            if db.session.scalar(sa.select(Part.id).where(Part.store_id == store_id,
+                                                          Part.part_number == data["part_number"])):
+                errors = {"part_number": [_("This part number is already in the list.")]}
+            else:
+                db.session.add(Part(store_id=store_id, **data))
+                db.session.flush()
+                flash(_("Part %(number)s added.", number=data["part_number"]), "success")
+                return redirect(url_for("workorders.parts"))
+    q = (request.args.get("q") or "").strip()
+    stmt = scoped(sa.select(Part), Part, user)
+    if q:
+        stmt = stmt.where(sa.or_(Part.part_number.like(q.upper() + "%"), Part.name.like("%" + q + "%")))
+    args = {"page": max(request.args.get("page", 1, type=int), 1), "per_page": 100}
+    page = paginate(stmt.order_by(Part.part_number), args)
+    return render_template("workorders/parts.html", page=page, q=q, errors=errors, values=values,
+                           may_add=can(user, "parts.write")), (422 if errors else 200)
 
 
 # --- hooks into the shared pages -----------------------------------------------------------------

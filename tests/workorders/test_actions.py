@@ -275,6 +275,8 @@ def test_signature_image_must_be_png_data_url(wo, mover, advisor, api_as):
     r = api.action(WO, wo.id, "authorise", signed_by="W", promised_at=promised(),
                    signature_image="data:image/png;base64,iVBORw0KGgo=")
     assert r.status_code == 200 and r.json["has_signature_image"] is True
+    event = api.get(f"{WO}/{wo.id}/events").json["items"][-1]
+    assert event["action"] == "authorise" and event["data"]["signature_image"] == "✓"
 
 
 # --- workshop ------------------------------------------------------------------------------------
@@ -504,3 +506,13 @@ def test_sla_clocks_declared(wo, mover, advisor, workshop):
 
     assert set(WF.actions["cancel"].cancels) == {"work_order.promised_completion", "work_order.extra_work_approval",
                                                  "work_order.follow_up_call"}
+
+
+def test_parts_api(store, advisor, clerk, api_as):
+    api = api_as(advisor)
+    r = api.post("parts", {"part_number": "abc-1", "name": "Filter", "unit_price": "68"})
+    assert r.status_code == 201 and r.json["part_number"] == "ABC-1" and r.json["unit_price"] == "68.00"
+    assert api.post("parts", {"part_number": "ABC-1", "name": "dup", "unit_price": "1"}).status_code == 422
+    assert api.post("parts", {"part_number": "X", "name": "x", "unit_price": "-1"}).status_code == 422
+    assert api_as(clerk).post("parts", {"part_number": "Y", "name": "y", "unit_price": "1"}).status_code == 403
+    assert api.get("parts", query_string={"q": "ABC"}).json["total"] == 1

@@ -232,3 +232,51 @@ def test_search_history_and_home_panel(app, wo, mover, advisor, clerk):
     mover.to(wo, "delivered")
     html = _page(browser(app, clerk), "/")
     assert "Callbacks due" in html and wo.number in html
+
+
+def test_pages_in_chinese(app, wo, mover, advisor):
+    mover.to(wo, "ready")
+    c = browser(app, advisor)
+    c.post("/lang/zh", data={"next": f"/work-orders/{wo.id}"})
+    html = _page(c, f"/work-orders/{wo.id}")
+    assert "接车登记表" in html and "待交车" in html and "下一步" in html
+    html = _page(c, f"/work-orders/{wo.id}/settlement")
+    assert "结算单" in html and "客户付款" in html
+    assert "车间看板" in _page(c, "/work-orders/board")
+
+
+def test_parts_page_lists_and_adds(app, store, advisor, clerk):
+    from tests.workorders.factories import PartFactory
+
+    PartFactory(store=store, part_number="1K0698151", name="Front brake pads")
+    adv = browser(app, advisor)
+    assert "1K0698151" in _page(adv, "/work-orders/parts?q=1K0")
+    resp = adv.post("/work-orders/parts", data={"part_number": "5q0615301", "name": "Brake disc",
+                                                "unit_price": "350", "stock_qty": "2", "safety_related": "1"})
+    assert resp.status_code == 302
+    assert "5Q0615301" in _page(adv, "/work-orders/parts")
+    resp = adv.post("/work-orders/parts", data={"part_number": "5Q0615301", "name": "dup", "unit_price": "1"})
+    assert resp.status_code == 422
+    resp = adv.post("/work-orders/parts", data={"part_number": "X1", "name": "bad", "unit_price": "-1"})
+    assert resp.status_code == 422
+    assert browser(app, clerk).post("/work-orders/parts", data={"part_number": "Y", "name": "y",
+                                                                 "unit_price": "1"}).status_code == 403
+
+
+def test_recommendations_from_earlier_visits(app, wo, mover, advisor, api_as):
+    from claimdesk.core import uow
+    from claimdesk.workorders.services import open_work_order
+    from tests.workorders.conftest import LABOUR, PART
+
+    mover.to(wo, "estimated", lines=[LABOUR, PART, {**PART, "description": "Wiper blades"}])
+    mover.run(wo, "authorise", signed_by="W", promised_at=(now() + timedelta(hours=4)).isoformat(), payment_method="cash",
+              decisions=[{"line_id": wo.lines[2].id, "decision": "deferred"}])
+    mover.to(wo, "closed")
+    nxt = open_work_order(advisor, {"customer_id": wo.customer_id, "vehicle_id": wo.vehicle_id, "mileage_km": 25000,
+                                    "customer_description": "service"})
+    uow.commit()
+    html = _page(browser(app, advisor), f"/work-orders/{nxt.id}")
+    assert "Recommended from earlier visits" in html and "Wiper blades" in html
+    r = api_as(advisor).get(f"work-orders/{nxt.id}/recommendations")
+    assert [(i["description"], i["decision"], i["work_order_number"]) for i in r.json["items"]] == [
+        ("Wiper blades", "deferred", wo.number)]

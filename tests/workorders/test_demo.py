@@ -1,0 +1,23 @@
+"""The demo seeder creates backdated work orders across the states and leaves the clock alone."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from claimdesk import demo
+from claimdesk.core import clock
+from claimdesk.extensions import db
+from claimdesk.workorders.demo import seed_work_orders
+from claimdesk.workorders.models import WorkOrder
+
+
+def test_seed_demo_work_orders(app):
+    assert seed_work_orders in demo.SEEDERS
+    demo.seed(stores=1, customers=12, months=3, cases=24, seed_value=3, echo=lambda *_a: None)
+    states = dict(db.session.execute(sa.select(WorkOrder.state, sa.func.count()).group_by(WorkOrder.state)).all())
+    assert sum(states.values()) == 24
+    assert states.get("closed", 0) > 5 and len(states) >= 4
+    oldest = db.session.scalar(sa.select(sa.func.min(WorkOrder.created_at)))
+    assert (clock.now() - clock.utc(oldest)).days > 20
+    assert clock._frozen is None
+    closed = db.session.scalars(sa.select(WorkOrder).where(WorkOrder.state == "closed")).first()
+    assert closed.satisfaction and closed.delivered_at and closed.paid_amount is not None
