@@ -103,3 +103,16 @@ def test_other_work_order_actions_do_not_touch_claims(claim, advisor):
     wo = claim.work_order
     WO_WF.perform(wo, "note", {"text": "parts ordered"}, advisor)
     assert claim.state == "repair"
+
+
+def test_delivery_refused_through_the_work_order_api(claim, advisor, workshop, api_as):
+    advance(claim, advisor, "repair")
+    workshop_to_ready(claim.work_order, advisor, workshop)
+    resp = api_as(advisor).action("work-orders", claim.work_order.id, "deliver", signed_by="Owner")
+    assert resp.status_code == 409 and resp.json["error"]["gate"] == "claim_documents"
+    assert resp.json["error"]["claim_id"] == claim.id
+    db_wo = claim.work_order
+    from claimdesk.extensions import db
+
+    db.session.refresh(db_wo)
+    assert db_wo.state == "ready"
