@@ -1,0 +1,21 @@
+"""Insurance claims (保险理赔): report, joint assessment, repair, document collection, payout."""
+
+
+def init_app(app) -> None:
+    from ..auth.permissions import get_or_404, require
+    from ..core.workflow import action_performed
+    from ..documents.services import register_case_reader
+    from .models import Claim
+    from .repair import on_action_performed
+
+    def read_claim(case_id, user):
+        require("claims.read", user)
+        return get_or_404(Claim, case_id, user)
+
+    register_case_reader(Claim.CASE_TYPE, read_claim)
+    from ..demo import SEEDERS
+    from .demo import seed
+
+    if seed not in SEEDERS:
+        SEEDERS.append(seed)
+    action_performed.connect(on_action_performed)

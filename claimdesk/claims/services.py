@@ -1,0 +1,518 @@
+"""Verbs of the claims domain and the handlers of its workflow actions.
+
+Handlers get (claim, validated data, ctx), change objects and flush; the boundary commits. Money is
+Decimal from the schema to the column; nothing here converts through float.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from ..auth.permissions import store_for_new
+from ..core.clock import now
+from ..core.errors import Conflict, Forbidden, GateBlocked, ValidationFailed
+from ..core.numbering import next_number
+from ..customers.models import Customer, Vehicle
+from ..extensions import db
+from .models import DOCUMENT_KINDS, DOCUMENT_LABELS, ZERO, Claim, ClaimDocument, ClaimPayout, ClaimSupplement, Insurer
+
+CLOCKS = ("claim.assessment", "claim.documents", "claim.payout")
+
+
+def _unknown(field: str, message) -> ValidationFailed:
+    return ValidationFailed(str(message), fields={field: [str(message)]})
+
+
+# --- insurers -------------------------------------------------------------------------------------
+def _check_insurer_name(name: str, exclude_id: int | None = None) -> None:
+    stmt = sa.select(Insurer.id).where(sa.func.lower(Insurer.name) == name.strip().lower())
+    if exclude_id:
+        stmt = stmt.where(Insurer.id != exclude_id)
+    if db.session.scalar(stmt) is not None:
+        raise ValidationFailed(str(_l("An insurer with this name exists already.")),
+                               fields={"name": [str(_l("Already in the list."))]})
+
+
+def _ordered_kinds(kinds) -> list[str]:
+    wanted = set(kinds)
+    return [k for k in DOCUMENT_KINDS if k in wanted]
+
+
+def create_insurer(data: dict) -> Insurer:
+    data = dict(data)
+    _check_insurer_name(data["name"])
+    data["name"] = data["name"].strip()
+    data["required_documents"] = _ordered_kinds(data.get("required_documents") or [])
+    insurer = Insurer(**data)
+    db.session.add(insurer)
+    db.session.flush()
+    return insurer
+
+
+def update_insurer(insurer: Insurer, data: dict) -> Insurer:
+    """Changes apply to claims reported from now on; existing checklists keep what was agreed."""
+    data = dict(data)
+    if "name" in data:
+        _check_insurer_name(data["name"], insurer.id)
+        data["name"] = data["name"].strip()
+    if "required_documents" in data:
+        data["required_documents"] = _ordered_kinds(data["required_documents"])
+    for key, value in data.items():
+        setattr(insurer, key, value)
+    db.session.flush()
+    return insurer
+
+
+def active_insurer(insurer_id: int, field: str = "insurer_id") -> Insurer:
+    insurer = db.session.get(Insurer, insurer_id)
+    if insurer is None or not insurer.active:
+        raise _unknown(field, _l("Unknown or inactive insurer."))
+    return insurer
+
+
+# --- opening a claim (报案) --------------------------------------------------------------------------
+def open_claim(actor, data: dict) -> Claim:
+    from .workflow import WF
+
+    data = dict(data)
+    store_id = store_for_new(actor, data.pop("store_id", None))
+    customer = db.session.get(Customer, data.pop("customer_id"))
+    if customer is None or customer.store_id != store_id:
+        raise _unknown("customer_id", _l("Unknown customer in this store."))
+    vehicle = db.session.get(Vehicle, data.pop("vehicle_id"))
+    if vehicle is None or vehicle.store_id != store_id:
+        raise _unknown("vehicle_id", _l("Unknown vehicle in this store."))
+    if vehicle.customer_id != customer.id:
+        raise _unknown("vehicle_id", _l("This vehicle belongs to another customer."))
+    insurer = active_insurer(data.pop("insurer_id"))
+    if data.get("third_party_insurer_id"):
+        active_insurer(data["third_party_insurer_id"], "third_party_insurer_id")
+    assignee_id = data.pop("assignee_id", None)
+    if assignee_id is None and getattr(actor, "role", None) == "advisor" and actor.store_id == store_id:
+        assignee_id = actor.id
+    _check_accident_time(data.get("accident_at"))
+    summary = {k: v for k, v in data.items()}
+    t = now()
+    claim = Claim(store_id=store_id, customer_id=customer.id, vehicle_id=vehicle.id, insurer_id=insurer.id,
+                  number=next_number(store_id, Claim.NUMBER_PREFIX, t.year), state=WF.initial, created_at=t,
+                  updated_at=t, **data)
+    if assignee_id is not None:
+        _check_assignee(assignee_id, store_id)
+        claim.assignee_id = assignee_id
+    claim.insurer = insurer
+    for position, kind in enumerate(_ordered_kinds(insurer.required_documents)):
+        claim.checklist.append(ClaimDocument(kind=kind, position=position, required=True, status="missing"))
+    WF.start(claim, actor, {**summary, "insurer": insurer.name, "plate": vehicle.plate})
+    return claim
+
+
+def _check_assignee(user_id: int, store_id: int) -> None:
+    from ..auth.models import User
+
+    user = db.session.get(User, user_id)
+    if user is None or not user.active or (user.store_id != store_id and not user.is_group):
+        raise _unknown("assignee_id", _l("Unknown user for this store."))
+
+
+def _check_accident_time(value) -> None:
+    if value is not None and value > now():
+        raise _unknown("accident_at", _l("The accident cannot be in the future."))
+
+
+# --- action handlers --------------------------------------------------------------------------------
+def h_update_report(claim: Claim, data, ctx):
+    data = {k: v for k, v in data.items() if k != "note"}
+    if "insurer_id" in data and data["insurer_id"] != claim.insurer_id:
+        if claim.state != "reported":
+            raise Conflict(str(_l("The insurer can only be changed before the car arrives.")),
+                           code="invalid_state")
+        claim.insurer = active_insurer(data["insurer_id"])
+        _rebuild_checklist(claim)
+    data.pop("insurer_id", None)
+    if data.get("third_party_insurer_id"):
+        active_insurer(data["third_party_insurer_id"], "third_party_insurer_id")
+    if "accident_at" in data:
+        _check_accident_time(data["accident_at"])
+    changed = {}
+    for key, value in data.items():
+        if getattr(claim, key) != value:
+            changed[key] = value
+            setattr(claim, key, value)
+    if not changed:
+        raise ValidationFailed(str(_l("Nothing to change.")))
+    ctx.event_data["changed"] = sorted(changed)
+
+
+def _rebuild_checklist(claim: Claim) -> None:
+    """A new insurer before anything was collected: its list replaces the old one."""
+    if any(d.status != "missing" for d in claim.checklist):
+        raise Conflict(str(_l("Documents were already collected; the insurer cannot change now.")),
+                       code="invalid_state")
+    claim.checklist.clear()
+    db.session.flush()
+    for position, kind in enumerate(_ordered_kinds(claim.insurer.required_documents)):
+        claim.checklist.append(ClaimDocument(kind=kind, position=position, required=True, status="missing"))
+
+
+def h_schedule_assessment(claim: Claim, data, ctx):
+    claim.assessment_appointment_at = data["appointment_at"]
+    for key in ("assessor_name", "assessor_phone", "assessor_company"):
+        if data.get(key):
+            setattr(claim, key, data[key])
+
+
+def g_report_number(claim: Claim, data, ctx):
+    if not (claim.report_number or "").strip():
+        raise GateBlocked("report_number", str(_l(
+            "Cannot request the assessment: the insurer's report number is missing; record it first.")))
+
+
+def h_vehicle_arrived(claim: Claim, data, ctx):
+    from . import repair
+
+    claim.vehicle_arrived_at = ctx.at
+    work_order = repair.open_or_link(claim, data, ctx.actor)
+    ctx.event_data["work_order_id"] = work_order.id
+    ctx.event_data["work_order_number"] = work_order.number
+
+
+def _document_of_claim(claim: Claim, document_id: int, field: str, kind: str | None = None):
+    from ..documents.models import Document
+
+    doc = db.session.get(Document, document_id)
+    if doc is None or doc.case_type != Claim.CASE_TYPE or doc.case_id != claim.id:
+        raise _unknown(field, _l("No such document uploaded for this claim."))
+    if kind and doc.kind != kind:
+        raise _unknown(field, _l("That document is not of kind %(kind)s.", kind=kind))
+    return doc
+
+
+def h_assess(claim: Claim, data, ctx):
+    claim.assessor_name = data["assessor_name"]
+    for key in ("assessor_phone", "assessor_company", "owner_representative"):
+        if data.get(key) is not None:
+            setattr(claim, key, data[key])
+    claim.approved_amount = data["approved_amount"]
+    claim.assessed_at = data.get("assessed_at") or ctx.at
+    claim.damage_items = [_item_json(i) for i in data.get("damage_items") or []]
+    claim.present = sorted(set(data.get("present") or []))
+    if data.get("report_document_id"):
+        doc = _document_of_claim(claim, data["report_document_id"], "report_document_id", "assessment_report")
+        item = _item_for(claim, "assessment_report")
+        if item.status in ("missing", "rejected"):
+            _set_item(item, "received", ctx, document_id=doc.id)
+    ctx.event_data["approved_amount"] = claim.approved_amount
+
+
+def _item_json(item: dict) -> dict:
+    out = dict(item)
+    if out.get("amount") is not None:
+        out["amount"] = f"{out['amount']:.2f}"
+    return out
+
+
+def h_supplement(claim: Claim, data, ctx):
+    seq = max((s.seq for s in claim.supplements), default=0) + 1
+    supplement = ClaimSupplement(seq=seq, description=data["description"], amount=data["amount"],
+                                 lines=[_item_json(i) for i in data.get("lines") or []],
+                                 status="requested", requested_by_id=getattr(ctx.actor, "id", None),
+                                 requested_at=ctx.at)
+    claim.supplements.append(supplement)
+    db.session.flush()
+    ctx.event_data.update(supplement=supplement.number, supplement_id=supplement.id)
+
+
+def _supplement(claim: Claim, supplement_id: int) -> ClaimSupplement:
+    found = next((s for s in claim.supplements if s.id == supplement_id), None)
+    if found is None:
+        raise _unknown("supplement_id", _l("No such supplement on this claim."))
+    return found
+
+
+def h_decide_supplement(claim: Claim, data, ctx):
+    s = _supplement(claim, data["supplement_id"])
+    if s.status != "requested":
+        raise Conflict(str(_l("Supplement %(n)s was already decided (%(status)s).", n=s.number, status=s.status)),
+                       code="invalid_state")
+    s.decided_at = ctx.at
+    s.decided_by = data.get("decided_by") or claim.assessor_name
+    s.decision_note = data.get("note")
+    if data["approved"]:
+        amount = data.get("approved_amount") or s.amount
+        if amount > s.amount:
+            raise _unknown("approved_amount", _l("More than the %(amount)s asked for.", amount=f"{s.amount:.2f}"))
+        s.status = "approved"
+        s.approved_amount = amount
+    else:
+        s.status = "rejected"
+        s.approved_amount = None
+    ctx.event_data.update(supplement=s.number, decision=s.status,
+                          approved_amount=s.approved_amount, approved_total=claim.approved_total)
+
+
+def h_customer_supplement_decision(claim: Claim, data, ctx):
+    s = _supplement(claim, data["supplement_id"])
+    if s.status != "rejected":
+        raise Conflict(str(_l("Only a supplement the insurer rejected goes to the customer.")),
+                       code="invalid_state")
+    if s.customer_decision is not None:
+        raise Conflict(str(_l("The customer already decided on %(n)s.", n=s.number)), code="invalid_state")
+    s.customer_decision = "pay" if data["customer_pays"] else "skip"
+    s.customer_decided_at = ctx.at
+    s.customer_decided_by = data.get("decided_by") or claim.customer.name
+    ctx.event_data.update(supplement=s.number, customer_decision=s.customer_decision, amount=s.amount)
+    ctx.visibility = "customer"
+
+
+def g_no_open_supplements(claim: Claim, data, ctx):
+    if claim.pending_supplements:
+        numbers = ", ".join(s.number for s in claim.pending_supplements)
+        raise GateBlocked("supplement_pending", str(_l(
+            "Cannot finish the repair: supplement %(numbers)s waits for the insurer's decision.", numbers=numbers)))
+    if claim.supplements_awaiting_customer:
+        numbers = ", ".join(s.number for s in claim.supplements_awaiting_customer)
+        raise GateBlocked("supplement_customer_decision", str(_l(
+            "Cannot finish the repair: the customer has not decided on rejected supplement %(numbers)s "
+            "(pay or skip).", numbers=numbers)))
+
+
+def g_work_order_ready(claim: Claim, data, ctx):
+    from . import repair
+
+    blocker = repair.not_ready_reason(claim)
+    if blocker:
+        raise GateBlocked("work_order_ready", blocker)
+
+
+def h_complete_repair(claim: Claim, data, ctx):
+    claim.repair_completed_at = ctx.at
+    if data.get("invoiced_amount") is not None:
+        claim.invoiced_amount = data["invoiced_amount"]
+    _start_documents_clock(claim, ctx)
+
+
+def _start_documents_clock(claim: Claim, ctx) -> None:
+    # Documents collected early (during repair) need no clock: nothing is waited on.
+    if claim.documents_complete:
+        ctx.event_data["documents_complete"] = True
+    else:
+        ctx.starts.append("claim.documents")
+        ctx.event_data["missing_documents"] = [d.kind for d in claim.missing_documents]
+
+
+def _item_for(claim: Claim, kind: str) -> ClaimDocument:
+    item = claim.checklist_item(kind)
+    if item is None:  # a document the insurer does not require, kept on the checklist as optional
+        item = ClaimDocument(kind=kind, position=DOCUMENT_KINDS.index(kind), required=False, status="missing")
+        claim.checklist.append(item)
+        claim.checklist.sort(key=lambda d: d.position)
+    return item
+
+
+def _set_item(item: ClaimDocument, status: str, ctx, *, note=None, document_id=None) -> None:
+    item.status = status
+    item.status_by_id = getattr(ctx.actor, "id", None)
+    item.status_at = ctx.at
+    item.note = note
+    if document_id is not None:
+        item.document_id = document_id
+
+
+def h_collect_document(claim: Claim, data, ctx):
+    was_complete = claim.documents_complete
+    item = _item_for(claim, data["kind"])
+    status = data["status"]
+    if item.status == status and not data.get("document_id"):
+        raise Conflict(str(_l("%(doc)s is already %(status)s.", doc=item.label, status=status)),
+                       code="invalid_state")
+    if status == "rejected" and item.status == "missing":
+        raise Conflict(str(_l("%(doc)s has not been received; there is nothing to reject.", doc=item.label)),
+                       code="invalid_state")
+    document_id = None
+    if data.get("document_id"):
+        document_id = _document_of_claim(claim, data["document_id"], "document_id").id
+    _set_item(item, status, ctx, note=data.get("note"), document_id=document_id)
+    db.session.flush()
+    ctx.event_data.update(label=item.label, missing=[d.kind for d in claim.missing_documents])
+    if not was_complete and claim.documents_complete:
+        ctx.event_data["documents_complete"] = True
+        if claim.state == "documents":
+            ctx.stops.append("claim.documents")
+
+
+def h_authorise_release(claim: Claim, data, ctx):
+    if claim.documents_complete:
+        raise Conflict(str(_l("The documents are complete; the car may be released without an override.")),
+                       code="invalid_state")
+    if claim.release_override_at is not None:
+        raise Conflict(str(_l("The release was already authorised.")), code="invalid_state")
+    claim.release_override_by_id = ctx.actor.id if ctx.actor else None
+    claim.release_override_at = ctx.at
+    claim.release_override_reason = data["reason"]
+    ctx.event_data["missing"] = [d.kind for d in claim.missing_documents]
+
+
+def release_blocker(claim: Claim) -> str | None:
+    """Why the car may not leave yet (documents incomplete and no manager override), or None."""
+    if claim.state in ("closed", "rejected", "withdrawn") or claim.total_loss:
+        return None
+    if claim.documents_complete or claim.release_override_at is not None:
+        return None
+    missing = ", ".join(d.label for d in claim.missing_documents)
+    return str(_l("Cannot release the car: claim %(number)s still misses %(missing)s; a manager must record "
+                  "an override first.", number=claim.number, missing=missing))
+
+
+def g_documents_complete(claim: Claim, data, ctx):
+    if not claim.documents_complete:
+        missing = ", ".join(d.label for d in claim.missing_documents)
+        raise GateBlocked("documents_complete", str(_l(
+            "Cannot submit to the insurer: documents not yet verified: %(missing)s.", missing=missing)))
+
+
+def h_submit(claim: Claim, data, ctx):
+    if data.get("invoiced_amount") is not None:
+        claim.invoiced_amount = data["invoiced_amount"]
+    claimed = data.get("claimed_amount")
+    if claimed is None:
+        claimed = claim.approved_total
+    if claimed <= ZERO:
+        raise _unknown("claimed_amount", _l("Nothing to claim: the approved amount is zero."))
+    claim.claimed_amount = claimed
+    claim.authorised_by = data.get("authorised_by") or claim.customer.name
+    claim.submitted_at = ctx.at
+    ctx.event_data.update(claimed_amount=claimed, authorised_by=claim.authorised_by)
+
+
+def h_record_payout(claim: Claim, data, ctx):
+    amount: Decimal = data["amount"]
+    if data["paid_at"] > ctx.at:
+        raise _unknown("paid_at", _l("The payment date cannot be in the future."))
+    if claim.fully_paid_at is not None:
+        raise Conflict(str(_l("The claim is fully paid already.")), code="invalid_state")
+    if amount > claim.outstanding:
+        raise _unknown("amount", _l("More than the %(outstanding)s still expected from the insurer.",
+                                    outstanding=f"{claim.outstanding:.2f}"))
+    payout = ClaimPayout(amount=amount, paid_at=data["paid_at"], reference=data.get("reference"),
+                         recorded_by_id=getattr(ctx.actor, "id", None), recorded_at=ctx.at)
+    claim.payouts.append(payout)
+    db.session.flush()
+    ctx.event_data.update(paid_total=claim.paid_total, outstanding=claim.outstanding)
+    if claim.outstanding == ZERO:
+        claim.fully_paid_at = data["paid_at"]
+        ctx.event_data["fully_paid"] = True
+        ctx.stops.append("claim.payout")
+
+
+def g_has_payout(claim: Claim, data, ctx):
+    if not claim.payouts:
+        raise GateBlocked("payout_recorded", str(_l(
+            "Cannot close: no payout from the insurer is recorded yet (or reject the claim).")))
+
+
+def h_close(claim: Claim, data, ctx):
+    shortfall = claim.shortfall
+    ctx.event_data.update(approved_total=claim.approved_total, invoiced=claim.invoiced,
+                          paid_total=claim.paid_total, shortfall=shortfall)
+    if shortfall > ZERO:
+        action = data.get("shortfall_action")
+        if action is None:
+            raise ValidationFailed(
+                str(_l("The insurer paid %(short)s less than invoiced: the customer owes it, or it is written off.",
+                       short=f"{shortfall:.2f}")),
+                fields={"shortfall_action": [str(_l("Choose customer_owes or write_off."))]})
+        if action == "write_off":
+            if ctx.actor is not None and ctx.actor.role != "manager":
+                raise Forbidden(str(_l("Only a manager may write off a shortfall.")))
+            if not (data.get("write_off_reason") or "").strip():
+                raise ValidationFailed(str(_l("A write-off needs a reason.")),
+                                       fields={"write_off_reason": [str(_l("Required for a write-off."))]})
+            claim.written_off_amount = shortfall
+            claim.write_off_reason = data["write_off_reason"].strip()
+        else:
+            claim.customer_owes_amount = shortfall
+        ctx.event_data["shortfall_action"] = action
+    if claim.fully_paid_at is None:
+        # The last payment was final although short of the claim: the payout wait ends here.
+        claim.fully_paid_at = max(p.paid_at for p in claim.payouts)
+        ctx.stops.append("claim.payout")
+
+
+def h_total_loss(claim: Claim, data, ctx):
+    if claim.pending_supplements:
+        raise GateBlocked("supplement_pending", str(_l(
+            "Decide the pending supplements before declaring a total loss.")))
+    claim.total_loss = True
+    claim.approved_amount = data["agreed_value"]
+    if data.get("assessor_name"):
+        claim.assessor_name = data["assessor_name"]
+    if claim.assessed_at is None:
+        claim.assessed_at = ctx.at
+    claim.outcome_reason = data["reason"]
+    if ctx.from_state == "assessment":
+        ctx.stops.append("claim.assessment")
+    _start_documents_clock(claim, ctx)
+
+
+def _outcome(claim: Claim, data, ctx):
+    claim.outcome_reason = data["reason"]
+    owes = data.get("customer_owes_amount")
+    if owes is None:
+        # Work already done is now the customer's to pay.
+        owes = claim.invoiced - claim.paid_total if claim.repair_completed_at else ZERO
+    claim.customer_owes_amount = max(owes, ZERO)
+    ctx.event_data["customer_owes_amount"] = claim.customer_owes_amount
+    ctx.visibility = "customer"
+
+
+h_reject = _outcome
+h_withdraw = _outcome
+
+
+# --- the one next step ------------------------------------------------------------------------------
+def next_step(claim: Claim) -> dict:
+    """What should happen next on this claim, and what (if anything) stands in the way."""
+    from . import repair
+
+    def step(action, label, blocked_by=None):
+        return {"action": action, "label": label, "blocked_by": blocked_by}
+
+    s = claim.state
+    if s == "reported":
+        if not claim.report_number:
+            return step("update_report", _l("Record the insurer's report number"),
+                        _l("The assessment cannot be requested without the report number."))
+        return step("vehicle_arrived", _l("Receive the car (opens the insurance work order)"))
+    if s == "assessment":
+        if claim.assessment_appointment_at is None:
+            return step("schedule_assessment", _l("Book the joint assessment with the insurer's assessor"))
+        return step("assess", _l("Record the assessment: assessor, damage items, approved amount"))
+    if s == "repair":
+        if claim.pending_supplements:
+            return step("decide_supplement", _l("Get the insurer's decision on supplement %(n)s",
+                                                n=claim.pending_supplements[0].number))
+        if claim.supplements_awaiting_customer:
+            return step("customer_supplement_decision",
+                        _l("Ask the customer: pay for rejected supplement %(n)s or skip it",
+                           n=claim.supplements_awaiting_customer[0].number))
+        blocker = repair.not_ready_reason(claim)
+        if blocker:
+            return step(None, _l("Repair in progress on the work order"), blocker)
+        return step("complete_repair", _l("Mark the repair complete"))
+    if s == "documents":
+        if claim.missing_documents:
+            missing = ", ".join(d.label for d in claim.missing_documents)
+            return step("collect_document", _l("Collect and verify: %(missing)s", missing=missing))
+        return step("submit", _l("Submit to the insurer with the owner's authorisation"))
+    if s == "payout":
+        if claim.outstanding > ZERO and claim.fully_paid_at is None:
+            return step("record_payout", _l("Wait for the payout: %(amount)s outstanding",
+                                             amount=f"¥{claim.outstanding:,.2f}"))
+        return step("close", _l("Reconcile and close"))
+    return step(None, _l("Nothing to do: the claim is %(state)s.", state=s))
+
+
+def document_labels() -> list[tuple[str, str]]:
+    return [(k, str(DOCUMENT_LABELS[k])) for k in DOCUMENT_KINDS]

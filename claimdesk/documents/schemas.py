@@ -1,0 +1,21 @@
+"""Output schema of an uploaded document (uploads come in as multipart through each case's API)."""
+from __future__ import annotations
+
+from flask import url_for
+from marshmallow import Schema, fields
+
+
+class DocumentOut(Schema):
+    id = fields.Integer()
+    store_id = fields.Integer()
+    case_type = fields.String()
+    case_id = fields.Integer()
+    kind = fields.String()
+    sha256 = fields.String()
+    size = fields.Integer()
+    content_type = fields.String()
+    original_filename = fields.String()
+    uploaded_by_id = fields.Integer(allow_none=True)
+    uploaded_by_name = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+    content_url = fields.Function(lambda d: url_for("documents_api.document_content", document_id=d.id))
