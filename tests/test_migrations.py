@@ -53,3 +53,13 @@ def test_migrations_postgres(tmp_path):
         drop_pg_database(name)
     assert diff == [], f"models and migrations differ: {diff}"
     assert left == set()
+
+
+def test_one_head():
+    """`flask db upgrade` (to "head") needs a single line of revisions."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    cfg = Config(str(ROOT / "migrations" / "alembic.ini"))
+    cfg.set_main_option("script_location", str(ROOT / "migrations"))
+    assert len(ScriptDirectory.from_config(cfg).get_heads()) == 1

@@ -138,7 +138,7 @@ def seed(*, store, users, customers, rng, months, cases, echo=print, **_kw):
             if rng.random() < 0.3:
                 extra = Decimal(rng.randint(200, 1500))
                 WF.perform(claim, "supplement", {"description": "拆检发现隐损 (hidden damage found on strip-down)",
-                                                 "amount": str(extra)}, advisor)
+                                                 "amount": str(extra), "approved": False}, advisor)
                 if not at(rng.uniform(4, 48)):
                     continue
                 sup = claim.supplements[-1]

@@ -156,6 +156,11 @@ class ClaimSupplementIn(ClaimActionBase):
     description = fields.String(required=True, validate=validate.Length(min=1, max=4000))
     amount = MoneyIn(required=True, validate=validate.Range(min=0.01, max=10_000_000))
     lines = fields.List(fields.Nested(ClaimDamageItem), load_default=list)
+    approved = fields.Boolean(load_default=True, metadata={"description": (
+        "true (default): the insurer's assessor has agreed this supplementary assessment (追加定损) and the "
+        "amount is added to the approved total at once; false: a request that waits for decide_supplement")})
+    decided_by = fields.String(load_default=None, validate=validate.Length(max=120),
+                               metadata={"description": "the insurer's assessor (default: the claim's assessor)"})
 
 
 class DecideSupplementIn(ClaimActionBase):

@@ -219,9 +219,16 @@ def h_supplement(claim: Claim, data, ctx):
                                  lines=[_item_json(i) for i in data.get("lines") or []],
                                  status="requested", requested_by_id=getattr(ctx.actor, "id", None),
                                  requested_at=ctx.at)
+    if data.get("approved", True):
+        # The usual case at the dealer: the assessor came back and agreed the extra damage on the spot.
+        supplement.status = "approved"
+        supplement.approved_amount = supplement.amount
+        supplement.decided_at = ctx.at
+        supplement.decided_by = data.get("decided_by") or claim.assessor_name
     claim.supplements.append(supplement)
     db.session.flush()
-    ctx.event_data.update(supplement=supplement.number, supplement_id=supplement.id)
+    ctx.event_data.update(supplement=supplement.number, supplement_id=supplement.id, status=supplement.status,
+                          approved_total=claim.approved_total)
 
 
 def _supplement(claim: Claim, supplement_id: int) -> ClaimSupplement:

@@ -210,11 +210,24 @@ def test_assess_only_in_assessment(claim, advisor, api_as):
 
 
 # --- the supplement loop --------------------------------------------------------------------------------
+def test_supplement_with_minimum_fields_is_an_agreed_additional_amount(claim, advisor, api_as):
+    """api.md: `supplement` (description, amount) records an additional approved amount."""
+    api = api_as(advisor)
+    advance(claim, advisor, "repair", approved="8000.00")
+    resp = act(api, claim, "supplement", description="Hidden damage to the crash bar", amount="650.00")
+    assert resp.status_code == 200
+    sup = resp.json["supplements"][0]
+    assert sup["status"] == "approved" and sup["approved_amount"] == "650.00"
+    assert resp.json["money"]["approved_total"] == "8650.00"
+    ready_work_order(claim)
+    assert act(api, claim, "complete_repair").status_code == 200  # nothing waits on the insurer
+
+
 def test_supplement_loop(claim, advisor, api_as):
     api = api_as(advisor)
     advance(claim, advisor, "repair", approved="8000.00")
     s1 = act(api, claim, "supplement", description="Cracked radiator support found", amount="1500.00",
-             lines=[{"description": "radiator support", "amount": "1500.00"}])
+             lines=[{"description": "radiator support", "amount": "1500.00"}], approved=False)
     assert s1.status_code == 200
     sup1 = s1.json["supplements"][0]
     assert sup1["number"] == "S1" and sup1["status"] == "requested"
@@ -230,7 +243,7 @@ def test_supplement_loop(claim, advisor, api_as):
     assert resp.status_code == 200 and resp.json["money"]["approved_total"] == "9234.56"
     assert act(api, claim, "decide_supplement", supplement_id=sup1["id"], approved=False).status_code == 409
     # a second supplement is rejected: the customer decides
-    s2 = act(api, claim, "supplement", description="Scratched mirror (old damage)", amount="300")
+    s2 = act(api, claim, "supplement", description="Scratched mirror (old damage)", amount="300", approved=False)
     sup2 = s2.json["supplements"][1]
     act(api, claim, "decide_supplement", supplement_id=sup2["id"], approved=False, note="pre-existing damage")
     blocked = act(api, claim, "complete_repair")
@@ -335,7 +348,8 @@ def test_work_order_delivery_held_until_documents_or_override(claim, advisor, ma
 def test_partial_payouts_and_reconciliation(claim, advisor, api_as):
     api = api_as(advisor)
     advance(claim, advisor, "repair", approved="8000.00")
-    s = act(api, claim, "supplement", description="hidden damage", amount="1234.56").json["supplements"][0]
+    s = act(api, claim, "supplement", description="hidden damage", amount="1234.56",
+            approved=False).json["supplements"][0]
     act(api, claim, "decide_supplement", supplement_id=s["id"], approved=True)
     ready_work_order(claim)
     act(api, claim, "complete_repair", invoiced_amount="9500.10")

@@ -110,7 +110,7 @@ def test_supplement_forms(client, login, advisor, claim):
     advance(claim, advisor, "repair")
     login(advisor)
     post(client, claim, "supplement", description="Cracked headlamp bracket", amount="480",
-         lines_text="headlamp bracket ; 480")
+         lines_text="headlamp bracket ; 480", approved="false")
     sup = claim.supplements[0]
     html = page(client, f"/claims/{claim.id}")
     assert "Cracked headlamp bracket" in html and "Record decision" in html

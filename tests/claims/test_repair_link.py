@@ -47,7 +47,8 @@ def test_work_order_ready_moves_the_claim_on(claim, advisor, workshop):
 
 def test_pending_supplement_keeps_claim_in_repair(claim, advisor, workshop):
     advance(claim, advisor, "repair")
-    WF.perform(claim, "supplement", {"description": "hidden damage", "amount": "500"}, advisor)
+    WF.perform(claim, "supplement", {"description": "hidden damage", "amount": "500", "approved": False},
+               advisor)
     uow.commit()
     workshop_to_ready(claim.work_order, advisor, workshop)
     assert claim.work_order.state == "ready" and claim.state == "repair"
