@@ -460,7 +460,7 @@ def steps_for(clock: SlaClock, level: int) -> dict:
 
 def _sync_loaded_case(case_type: str, case_id: int, level: int) -> None:
     """Keep an already loaded case object in step with the row without marking it dirty."""
-    from sqlalchemy.orm import identity_key
+    from sqlalchemy.orm.util import identity_key
 
     from ..core.workflow import REGISTRY
 
