@@ -14,6 +14,7 @@ from flask import current_app
 from .. import jobs
 from ..core.clock import now
 from ..core.errors import NotFound
+from flask_babel import lazy_gettext as _l
 from ..extensions import db
 from .models import Notification
 
@@ -88,7 +89,7 @@ def unread_count(user_id: int) -> int:
 def get_own(user_id: int, notification_id: int) -> Notification:
     n = db.session.get(Notification, notification_id)
     if n is None or n.user_id != user_id:
-        raise NotFound("Notification not found.")
+        raise NotFound(str(_l("Notification not found.")))
     return n
 
 
