@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask import jsonify
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -61,7 +62,9 @@ class Rebaseline(MethodView):
         if data["dry_run"]:
             return services.preview_rebaseline(user, key, data["store_id"])
         run = services.request_rebaseline(user, key, data["store_id"], data["expected"])
-        return RebaselineOut().dump(run), 202
+        resp = jsonify(RebaselineOut().dump(run))
+        resp.status_code = 202
+        return resp
 
 
 @blp.route("/sla/rebaselines")
