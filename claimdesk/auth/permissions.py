@@ -30,6 +30,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "insurers.read": ALL,
     "insurers.write": frozenset({"advisor", "manager", "admin"}),
     "sla.read": ALL,
+    "sla.policies.read": frozenset({"manager", "admin"}),
     "sla.policies.write": frozenset({"manager", "admin"}),
     "sla.calendars.write": frozenset({"manager", "admin"}),
     "dashboard.view": frozenset({"manager", "admin"}),
