@@ -175,6 +175,7 @@ def app(database_url, redis_url, tmp_path_factory):
     application.test_client_class = AppClient
     with application.app_context():
         upgrade(directory=str(ROOT / "migrations"), revision="heads")
+        _snapshot_reference_data()
     jobs.reset_connections()
     jobs.bind_app(application)
     yield application
@@ -192,6 +193,22 @@ class _SharedSession(scoped_session):
             self.registry().expire_all()
 
 
+#: rows the migrations seed (SLA policies, calendars …): restored after committed_db truncates
+REFERENCE_DATA: dict[str, list[dict]] = {}
+
+
+def _snapshot_reference_data():
+    from claimdesk.extensions import db
+
+    with db.engine.connect() as conn:
+        for table in db.metadata.sorted_tables:
+            if table.name.startswith("test_"):
+                continue
+            rows = [dict(r._mapping) for r in conn.execute(table.select())]
+            if rows:
+                REFERENCE_DATA[table.name] = rows
+
+
 def truncate_all(app):
     from claimdesk.extensions import db
 
@@ -204,6 +221,15 @@ def truncate_all(app):
             else:
                 for t in tables:
                     conn.execute(sa.text(f'DELETE FROM "{t}"'))
+            for table in db.metadata.sorted_tables:
+                if table.name in REFERENCE_DATA:
+                    conn.execute(table.insert(), REFERENCE_DATA[table.name])
+            if conn.dialect.name == "postgresql":  # identities past the restored ids
+                for table in db.metadata.sorted_tables:
+                    if table.name in REFERENCE_DATA and "id" in table.c:
+                        conn.execute(sa.text(
+                            f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                            f"(SELECT COALESCE(MAX(id), 1) FROM \"{table.name}\"))"))
 
 
 @pytest.fixture(autouse=True)
