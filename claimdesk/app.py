@@ -63,6 +63,9 @@ def register_extensions(app) -> None:
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = translation_directories()
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     api.init_app(app)
+    from .core.schemas import Money
+
+    api.register_field(Money, "string", "decimal")  # money is a decimal string in the OpenAPI spec
     if app.config.get("REDIS_URL") and app.config["RATELIMIT_STORAGE_URI"] == "memory://":
         app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
     limiter.init_app(app)

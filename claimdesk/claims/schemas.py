@@ -1,13 +1,11 @@
 """Input (…In) and output (…Out) schemas of claims, insurers, checklists and uploads."""
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP
-
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ..core.http import PageArgs
-from ..core.schemas import CaseOutBase, CaseQueryBase
+from ..core.schemas import CaseOutBase, CaseQueryBase, Money
 from ..documents.schemas import DocumentOut
 from .models import DOC_STATUSES, DOCUMENT_KINDS, LIABILITIES, PAYER_ROUTES, PRESENT_PARTIES
 
@@ -15,11 +13,10 @@ from .models import DOC_STATUSES, DOCUMENT_KINDS, LIABILITIES, PAYER_ROUTES, PRE
 def MoneyIn(**kw):  # noqa: N802 — a field factory, used like a class
     """A money amount in: decimal string or number, two places, half-up, never negative."""
     kw.setdefault("validate", validate.Range(min=0, max=10_000_000))
-    return fields.Decimal(places=2, rounding=ROUND_HALF_UP, allow_nan=False, **kw)
+    return Money(**kw)
 
 
-def MoneyOut(**kw):  # noqa: N802
-    return fields.Decimal(places=2, as_string=True, **kw)
+MoneyOut = Money
 
 
 _kind = validate.OneOf(DOCUMENT_KINDS)

@@ -6,7 +6,7 @@ from datetime import timezone
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from ..core.schemas import CaseOutBase, CaseQueryBase
+from ..core.schemas import CaseOutBase, CaseQueryBase, Money
 from .labels import next_step
 from .models import ATTRIBUTIONS, CATEGORIES, CHANNELS, SEVERITIES, STATES
 
@@ -31,8 +31,8 @@ def _choice(values):
     return validate.OneOf(values, error=str(_l("Must be one of: {choices}.")))
 
 
-Amount = lambda: fields.Decimal(  # noqa: E731
-    places=2, as_string=True, load_default=None, allow_none=True,
+Amount = lambda: Money(  # noqa: E731
+    load_default=None, allow_none=True,
     validate=validate.Range(min=0, max=10_000_000, error=str(_l("A non-negative amount, at most 10,000,000."))))
 When = lambda **kw: fields.AwareDateTime(default_timezone=timezone.utc, **kw)  # noqa: E731
 

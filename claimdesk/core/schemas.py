@@ -1,9 +1,52 @@
-"""Output schemas every case type shares: the case envelope and the timeline event."""
+"""Schemas every domain shares: money, the case envelope and the timeline event."""
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from decimal import Decimal, InvalidOperation
+
+from flask_babel import lazy_gettext as _l
+from marshmallow import Schema, ValidationError, fields
 
 from ..core.http import PageArgs
+from .types import money
+
+
+MAX_AMOUNT = Decimal("999999999.99")
+
+
+class Money(fields.Field):
+    """A decimal with two places: "1280.00" out; a string or a number in, rounded half-up to the cent.
+
+    Floats are converted through their shortest repr, so 0.1 stays 0.10 and never 0.1000000000000000055.
+    """
+
+    default_error_messages = {"invalid": _l("Not a valid amount (use a decimal such as 1280.00).")}
+
+    def __init__(self, *, minimum: Decimal | None = None, exclusive_minimum: bool = False, **kw):
+        super().__init__(**kw)
+        self.minimum = minimum
+        self.exclusive_minimum = exclusive_minimum
+
+    def _serialize(self, value, attr, obj, **kw):
+        return None if value is None else f"{money(value):.2f}"
+
+    def _deserialize(self, value, attr, data, **kw):
+        if isinstance(value, bool) or not isinstance(value, (str, int, float, Decimal)):
+            raise self.make_error("invalid")
+        try:
+            raw = Decimal(repr(value)) if isinstance(value, float) else Decimal(str(value).strip())
+        except (InvalidOperation, ValueError):
+            raise self.make_error("invalid") from None
+        if not raw.is_finite():
+            raise self.make_error("invalid")
+        result = money(raw)
+        if abs(result) > MAX_AMOUNT:
+            raise ValidationError(str(_l("Too large.")))
+        if self.minimum is not None:
+            if self.exclusive_minimum and result <= self.minimum:
+                raise ValidationError(str(_l("Must be greater than %(min)s.", min=self.minimum)))
+            if not self.exclusive_minimum and result < self.minimum:
+                raise ValidationError(str(_l("Must not be below %(min)s.", min=self.minimum)))
+        return result
 
 
 class CaseOutBase(Schema):

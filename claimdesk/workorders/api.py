@@ -13,12 +13,11 @@ from ..core.http import page_schema, paginate
 from ..extensions import api, db
 from . import queries, services
 from .models import Part, WorkOrder
-from .schemas import (MoneyField, PartIn, PartOut, PartQuery, RecommendationList, WorkOrderBrief, WorkOrderIn,
+from .schemas import (PartIn, PartOut, PartQuery, RecommendationList, WorkOrderBrief, WorkOrderIn,
                       WorkOrderOut, WorkOrderQuery)
 from .workflow import WF
 
 # Amounts are decimal strings ("1280.00") in the OpenAPI document too.
-api.register_field(MoneyField, "string", "decimal")
 
 blp = Blueprint("workorders_api", __name__, url_prefix="/api/v1", description="Work orders")
 

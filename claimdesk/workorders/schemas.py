@@ -8,48 +8,10 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from ..core.http import PageArgs
 from ..core.schemas import CaseOutBase, CaseQueryBase
+from ..core.schemas import Money as MoneyField
 from ..core.types import money
 from .models import (CHECK_STAGES, DECISIONS, FOLLOW_UP_OUTCOMES, LINE_KINDS, OLD_PARTS, PAY_TYPES,
                      PAYMENT_METHODS, PRIORITIES, SIGNATURE_CHANNELS, WARRANTY)
-
-MAX_AMOUNT = Decimal("999999999.99")
-
-
-class MoneyField(fields.Field):
-    """A decimal with two places: "1280.00" out; a string or a number in, rounded half-up to the cent.
-
-    Floats are converted through their shortest repr, so 0.1 stays 0.10 and never 0.1000000000000000055.
-    """
-
-    default_error_messages = {"invalid": _l("Not a valid amount (use a decimal such as 1280.00).")}
-
-    def __init__(self, *, minimum: Decimal | None = None, exclusive_minimum: bool = False, **kw):
-        super().__init__(**kw)
-        self.minimum = minimum
-        self.exclusive_minimum = exclusive_minimum
-
-    def _serialize(self, value, attr, obj, **kw):
-        return None if value is None else f"{money(value):.2f}"
-
-    def _deserialize(self, value, attr, data, **kw):
-        if isinstance(value, bool) or not isinstance(value, (str, int, float, Decimal)):
-            raise self.make_error("invalid")
-        try:
-            raw = Decimal(repr(value)) if isinstance(value, float) else Decimal(str(value).strip())
-        except (InvalidOperation, ValueError):
-            raise self.make_error("invalid") from None
-        if not raw.is_finite():
-            raise self.make_error("invalid")
-        result = money(raw)
-        if abs(result) > MAX_AMOUNT:
-            raise ValidationError(str(_l("Too large.")))
-        if self.minimum is not None:
-            if self.exclusive_minimum and result <= self.minimum:
-                raise ValidationError(str(_l("Must be greater than %(min)s.", min=self.minimum)))
-            if not self.exclusive_minimum and result < self.minimum:
-                raise ValidationError(str(_l("Must not be below %(min)s.", min=self.minimum)))
-        return result
-
 
 def _one_of(choices):
     return validate.OneOf(choices, error=str(_l("Must be one of: %(choices)s.", choices=", ".join(choices))))
