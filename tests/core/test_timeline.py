@@ -1,0 +1,20 @@
+"""The timeline as pages show it: ids hidden, labels, yes/no, nested values flattened, local times."""
+from __future__ import annotations
+
+from claimdesk.core import timeline
+
+
+def test_rows_hide_ids_and_format_values(app):
+    with app.test_request_context():
+        rows = dict(timeline.rows({
+            "customer_id": 7, "line_ids": [1, 2], "version": 3, "covers_fitted": True, "free_wash": False,
+            "lines": [{"description": "电瓶检测更换", "quantity": "1.00", "unit_price": "980.00"}],
+            "totals": {"customer": "980.00", "warranty": "0.00"},
+            "promised_at": "2026-06-26T11:43:33+00:00", "note": "", "team": "Team B",
+        }))
+    assert "customer id" not in rows and "Line ids" not in rows and "version" not in rows
+    assert rows["Protective covers fitted"] == "yes" and rows["Free car wash"] == "no"
+    assert rows["Lines"] == "Description 电瓶检测更换, Qty 1.00, Unit price 980.00"  # no \\u escapes
+    assert rows["Totals"] == "Customer 980.00, Warranty 0.00"
+    assert rows["Promised completion"] == "2026-06-26 19:43"  # Asia/Shanghai
+    assert "Note" not in rows and rows["Team"] == "Team B"
