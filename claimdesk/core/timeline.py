@@ -9,7 +9,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 
-from .templating import fmt_dt
+from .templating import fmt_dt, fmt_duration
 
 ACTION_LABELS = {
     "create": _l("Opened"), "note": _l("Note"), "assign": _l("Assigned"), "pause": _l("Paused"),
@@ -101,8 +101,14 @@ def fmt_value(value) -> str:
     return _scalar(value)
 
 
+def _row_value(key: str, value) -> str:
+    if key.endswith("_seconds") and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return fmt_duration(value)
+    return fmt_value(value)
+
+
 def rows(data: dict) -> list[tuple[str, str]]:
-    return [(label(k), fmt_value(v)) for k, v in (data or {}).items()
+    return [(label(k), _row_value(k, v)) for k, v in (data or {}).items()
             if not _hidden(k) and v not in (None, "", [], {})]
 
 

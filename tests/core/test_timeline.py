@@ -10,7 +10,7 @@ def test_rows_hide_ids_and_format_values(app):
             "customer_id": 7, "line_ids": [1, 2], "version": 3, "covers_fitted": True, "free_wash": False,
             "lines": [{"description": "电瓶检测更换", "quantity": "1.00", "unit_price": "980.00"}],
             "totals": {"customer": "980.00", "warranty": "0.00"},
-            "promised_at": "2026-06-26T11:43:33+00:00", "note": "", "team": "Team B",
+            "promised_at": "2026-06-26T11:43:33+00:00", "note": "", "team": "Team B", "late_seconds": 2197.458,
         }))
     assert "customer id" not in rows and "Line ids" not in rows and "version" not in rows
     assert rows["Protective covers fitted"] == "yes" and rows["Free car wash"] == "no"
@@ -18,3 +18,4 @@ def test_rows_hide_ids_and_format_values(app):
     assert rows["Totals"] == "Customer 980.00, Warranty 0.00"
     assert rows["Promised completion"] == "2026-06-26 19:43"  # Asia/Shanghai
     assert "Note" not in rows and rows["Team"] == "Team B"
+    assert rows["Late by"] == "36m"
