@@ -7,3 +7,9 @@ def init_app(app):
 
     if seed_complaints not in SEEDERS:
         SEEDERS.append(seed_complaints)
+    from ..core.timeline import value_labels
+    from . import labels as lb
+
+    for field, mapping in (("channel", lb.CHANNEL_LABELS), ("category", lb.CATEGORY_LABELS),
+                           ("severity", lb.SEVERITY_LABELS), ("attribution", lb.ATTRIBUTION_LABELS)):
+        value_labels(field, mapping, "complaint")

@@ -66,6 +66,23 @@ FIELD_LABELS = {
     "operation_code": _l("Operation"), "safety_related": _l("Safety-related"), "panel": _l("Panel"),
     "policy_key": _l("Timer"), "holder_name": _l("Held by"), "from_assignee_name": _l("Previous assignee"),
 }
+#: (case_type or "*", field) -> {code: label}: coded values shown in words; domains register theirs
+VALUE_LABELS: dict[tuple[str, str], dict] = {}
+
+
+def value_labels(field: str, mapping: dict, case_type: str = "*") -> None:
+    VALUE_LABELS[(case_type, field)] = mapping
+
+
+PAUSE_REASON_LABELS = {
+    "waiting_customer": _l("waiting on the customer"), "waiting_insurer": _l("waiting on the insurer"),
+    "waiting_parts": _l("waiting on parts"), "waiting_documents": _l("waiting on documents"),
+    "waiting_manufacturer": _l("waiting on the manufacturer"),
+}
+value_labels("reason", PAUSE_REASON_LABELS)
+value_labels("visibility", {"internal": _l("staff only"), "customer": _l("customer-visible")})
+
+
 #: internal bookkeeping the page does not show (the API still returns it)
 HIDDEN = {"version"}
 
@@ -101,14 +118,20 @@ def fmt_value(value) -> str:
     return _scalar(value)
 
 
-def _row_value(key: str, value) -> str:
+def _row_value(key: str, value, case_type: str | None) -> str:
     if key.endswith("_seconds") and isinstance(value, (int, float)) and not isinstance(value, bool):
         return fmt_duration(value)
+    mapping = VALUE_LABELS.get((case_type or "*", key)) or VALUE_LABELS.get(("*", key))
+    if mapping:
+        if isinstance(value, list):
+            return ", ".join(str(mapping.get(v, v)) for v in value)
+        if isinstance(value, (str, int)) and not isinstance(value, bool) and value in mapping:
+            return str(mapping[value])
     return fmt_value(value)
 
 
-def rows(data: dict) -> list[tuple[str, str]]:
-    return [(label(k), _row_value(k, v)) for k, v in (data or {}).items()
+def rows(data: dict, case_type: str | None = None) -> list[tuple[str, str]]:
+    return [(label(k), _row_value(k, v, case_type)) for k, v in (data or {}).items()
             if not _hidden(k) and v not in (None, "", [], {})]
 
 

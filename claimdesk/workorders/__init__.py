@@ -7,3 +7,10 @@ def init_app(app):
 
     if seed_work_orders not in demo.SEEDERS:
         demo.SEEDERS.append(seed_work_orders)
+    from ..core.timeline import value_labels
+    from . import views as v
+
+    for field, mapping in (("pay_type", v.PAY_TYPE_LABELS), ("decision", v.DECISION_LABELS),
+                           ("kind", v.KIND_LABELS), ("stage", v.STAGE_LABELS), ("priority", v.PRIORITY_LABELS),
+                           ("signature_channel", v.CHANNEL_LABELS)):
+        value_labels(field, mapping, "work_order")

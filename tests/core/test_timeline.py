@@ -19,3 +19,10 @@ def test_rows_hide_ids_and_format_values(app):
     assert rows["Promised completion"] == "2026-06-26 19:43"  # Asia/Shanghai
     assert "Note" not in rows and rows["Team"] == "Team B"
     assert rows["Late by"] == "36m"
+
+
+def test_coded_values_read_in_words(app):
+    with app.test_request_context():
+        assert dict(timeline.rows({"reason": "waiting_customer"}))["Reason"] == "waiting on the customer"
+        assert dict(timeline.rows({"channel": "on_site"}, "complaint"))["Channel"] == "On site"
+        assert dict(timeline.rows({"channel": "mystery"}, "complaint"))["Channel"] == "mystery"
