@@ -132,11 +132,23 @@ def _attach_cases(rows: list[dict]) -> None:
 
 
 # --- SLA: facts over the period ----------------------------------------------------------------------
+def policy_keys(case_type: str) -> list[str]:
+    """The timers of a case type (keys are "<case_type>.<timer>"), from the small policy table; filtering
+    facts on them lets PostgreSQL range-scan the (policy_key, ended_at) index."""
+    from ..sla.models import SlaPolicy
+
+    return sorted(db.session.scalars(sa.select(SlaPolicy.key).where(SlaPolicy.key.like(f"{case_type}.%"))
+                                     .distinct()))
+
+
 def _fact_conditions(f: Filters, model=SlaFact):
     conds = [model.ended_at >= f.date_from, model.ended_at < f.date_to, model.outcome != "cancelled",
              _store_filter(model.store_id, f)]
     if f.case_type:
         conds.append(model.case_type == f.case_type)
+        keys = policy_keys(f.case_type)
+        if keys:
+            conds.append(model.policy_key.in_(keys))
     return conds
 
 
@@ -188,22 +200,54 @@ def _stat_row(r) -> dict:
     return d
 
 
-def by_policy(f: Filters) -> list[dict]:
-    rows = _stats([SlaFact.policy_key.label("policy_key")], _fact_conditions(f))
+DIMENSIONS = {"policy_key": SlaFact.policy_key, "holder_id": SlaFact.holder_id, "store_id": SlaFact.store_id}
+
+
+def stats_by(f: Filters) -> dict[str, list[dict]]:
+    """by policy, holder and store at once. On PostgreSQL one scan of the period with GROUPING SETS
+    (the sort per dimension is the only repeated work); elsewhere one GROUP BY per dimension."""
+    conds = _fact_conditions(f)
+    if _dialect() != "postgresql":
+        return {name: _stats([col.label(name)], conds) for name, col in DIMENSIONS.items()}
+    value = SlaFact.elapsed_seconds
+    cols = list(DIMENSIONS.values())
+    stmt = sa.select(*[c.label(n) for n, c in DIMENSIONS.items()], sa.func.grouping(*cols).label("set"),
+                     sa.func.count().label("total"),
+                     sa.func.sum(sa.case((SlaFact.breached, 1), else_=0)).label("breached"),
+                     sa.func.percentile_cont(0.5).within_group(value).label("p50"),
+                     sa.func.percentile_cont(0.9).within_group(value).label("p90")) \
+        .where(*conds).group_by(sa.func.grouping_sets(*[sa.tuple_(c) for c in cols]))
+    out: dict[str, list[dict]] = {name: [] for name in DIMENSIONS}
+    names = list(DIMENSIONS)
+    for r in db.session.execute(stmt):
+        d = _stat_row(r)
+        # grouping(a, b, c) sets a bit for every column NOT in the row's grouping set
+        bits = d.pop("set")
+        grouped = [n for i, n in enumerate(names) if not (bits >> (len(names) - 1 - i)) & 1]
+        name = grouped[0]
+        out[name].append({name: d[name], **{k: v for k, v in d.items() if k not in DIMENSIONS}})
+    return out
+
+
+def by_policy(f: Filters, stats: dict | None = None) -> list[dict]:
+    rows = stats["policy_key"] if stats is not None else \
+        _stats([SlaFact.policy_key.label("policy_key")], _fact_conditions(f))
     return sorted(rows, key=lambda r: r["policy_key"])
 
 
-def by_holder(f: Filters) -> list[dict]:
+def by_holder(f: Filters, stats: dict | None = None) -> list[dict]:
     """Per advisor (whoever held the case when the clock ended); unassigned cases as one row."""
-    rows = _stats([SlaFact.holder_id.label("holder_id")], _fact_conditions(f))
+    rows = stats["holder_id"] if stats is not None else \
+        _stats([SlaFact.holder_id.label("holder_id")], _fact_conditions(f))
     names = _user_names({r["holder_id"] for r in rows if r["holder_id"]})
     for r in rows:
         r["holder_name"] = names.get(r["holder_id"]) if r["holder_id"] else None
     return sorted(rows, key=lambda r: (-r["total"], r["holder_name"] or "~"))
 
 
-def by_store(f: Filters) -> list[dict]:
-    rows = _stats([SlaFact.store_id.label("store_id")], _fact_conditions(f))
+def by_store(f: Filters, stats: dict | None = None) -> list[dict]:
+    rows = stats["store_id"] if stats is not None else \
+        _stats([SlaFact.store_id.label("store_id")], _fact_conditions(f))
     stores = _stores({r["store_id"] for r in rows})
     for r in rows:
         s = stores.get(r["store_id"])
@@ -216,6 +260,9 @@ def by_insurer(f: Filters) -> list[dict]:
     if not f.includes("claim"):
         return []
     conds = [*_fact_conditions(f), SlaFact.case_type == "claim"]
+    keys = policy_keys("claim")
+    if keys and not f.case_type:
+        conds.append(SlaFact.policy_key.in_(keys))
     rows = _stats([Claim.insurer_id.label("insurer_id")], conds,
                   joins=[(Claim, Claim.id == SlaFact.case_id)])
     names = _insurer_names({r["insurer_id"] for r in rows})
@@ -371,9 +418,10 @@ def work_order_satisfaction(f: Filters) -> dict:
 
 
 # --- claims money ----------------------------------------------------------------------------------------
-def _paid_subquery():
-    return sa.select(ClaimPayout.claim_id, sa.func.sum(ClaimPayout.amount).label("paid")) \
-        .group_by(ClaimPayout.claim_id).subquery()
+def _received():
+    """What the insurer paid on this claim so far: a correlated sum over its payouts (claim_id index)."""
+    return sa.func.coalesce(sa.select(sa.func.sum(ClaimPayout.amount)).where(ClaimPayout.claim_id == Claim.id)
+                            .correlate(Claim).scalar_subquery(), 0)
 
 
 def documents_waiting(f: Filters, limit: int = 50) -> dict:
@@ -416,7 +464,7 @@ def _insurer_names(ids) -> dict[int, str]:
     if not ids:
         return {}
     return dict(db.session.execute(sa.select(Insurer.id, sa.func.coalesce(Insurer.short_name, Insurer.name))
-                                   .where(Insurer.id.in_(sorted(ids)))).tuples().all())
+                                   .where(Insurer.id.in_(sorted(ids)))).all())
 
 
 def payouts(f: Filters) -> dict:
@@ -424,12 +472,10 @@ def payouts(f: Filters) -> dict:
     is outstanding now on every submitted claim not yet fully paid, aged since submission."""
     if not f.includes("claim"):
         return {"by_insurer": [], "totals": _money_totals([])}
-    paid = _paid_subquery()
-    received = sa.func.coalesce(paid.c.paid, 0)
+    received = _received()
     submitted = sa.select(Claim.insurer_id, sa.func.count().label("claims"),
                           sa.func.sum(Claim.claimed_amount).label("expected"),
                           sa.func.sum(received).label("received")) \
-        .join(paid, paid.c.claim_id == Claim.id, isouter=True) \
         .where(Claim.submitted_at >= f.date_from, Claim.submitted_at < f.date_to,
                _store_filter(Claim.store_id, f)).group_by(Claim.insurer_id)
     rows: dict[int, dict] = {}
@@ -450,7 +496,6 @@ def payouts(f: Filters) -> dict:
     bucket = sa.case(*age_days, else_=PAYOUT_BUCKETS[-1][0]).label("bucket")
     open_stmt = sa.select(Claim.insurer_id, bucket, sa.func.count().label("claims"),
                           sa.func.sum(outstanding).label("outstanding")) \
-        .join(paid, paid.c.claim_id == Claim.id, isouter=True) \
         .where(Claim.state == "payout", Claim.fully_paid_at.is_(None), Claim.submitted_at.is_not(None),
                _store_filter(Claim.store_id, f)).group_by(Claim.insurer_id, bucket)
     for r in db.session.execute(open_stmt):
