@@ -195,7 +195,7 @@ def _cases(conn, case_type: str, n: int, customers: int) -> None:
                      fully_paid_at="CASE WHEN age > 40 THEN now() - make_interval(secs => (age - 40) * 86400) END",
                      customer_owes_amount="0", written_off_amount="0", total_loss="false")
     source = (f"FROM (SELECT g, ({DAYS} * ((g * 2654435761::bigint) % 1000003) / 1000003.0) AS age "
-              f"FROM generate_series(1, {n}) g) s")
+              f"FROM generate_series(1::bigint, {n}) g) s")
     count = insert_select(conn, table, given, source)
     if case_type == "claim":  # claims in the payout stage: open and not fully paid
         conn.execute(sa.text("UPDATE claims SET state = 'payout', fully_paid_at = NULL WHERE submitted_at IS NOT NULL "
@@ -210,7 +210,7 @@ def _clocks_and_facts(conn, case_type: str) -> None:
         pv = conn.execute(sa.text("SELECT id, target_seconds FROM sla_policy_versions WHERE key = :k AND store_id IS NULL "
                                   "ORDER BY version DESC LIMIT 1"), {"k": key}).one()
         # one ended clock per case and key; duration around the target with a long tail
-        dur = f"({pv.target_seconds} * (0.2 + ((c.id * 7919 + {i}) % 1000) / 800.0) * (1 + ((c.id % 10 = 0)::int) * 2))"
+        dur = f"({pv.target_seconds} * (0.2 + ((c.id::bigint * 7919 + {i}) % 1000) / 800.0) * (1 + ((c.id % 10 = 0)::int) * 2))"
         given = {"case_type": f"'{case_type}'", "case_id": "c.id", "store_id": "c.store_id", "policy_key": f"'{key}'",
                  "policy_version_id": str(pv.id), "generation": "1",
                  "state": f"CASE WHEN {dur} > {pv.target_seconds} THEN 'breached' ELSE 'met' END",
