@@ -13,7 +13,8 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = Path(__file__).resolve().parent
 
 #: domain packages, in registration order; each may have models, api (blp), views (bp), init_app
-DOMAINS = ["auth", "customers", "core", "sla", "notifications", "workorders", "complaints", "documents", "claims"]
+DOMAINS = ["auth", "customers", "core", "sla", "notifications", "workorders", "complaints", "documents", "claims",
+           "dashboard"]
 
 
 def create_app(config: dict | None = None) -> ClaimdeskFlask:

@@ -1,0 +1,581 @@
+"""The managers' aggregates, all computed in SQL: GROUP BY over indexed columns of the cases and the
+immutable SLA clock facts. Nothing here loads case or fact rows into Python — every function
+returns a few grouped rows (one per policy, advisor, store, stage, month …).
+
+Percentiles are `percentile_cont` on PostgreSQL; SQLite has no ordered-set aggregates, so there the
+same linear interpolation is done with window functions (row_number / count over the group).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from ..auth.models import Store, User
+from ..claims.models import Claim, ClaimDocument, ClaimPayout, Insurer
+from ..complaints.models import Complaint
+from ..core.types import money
+from ..core.workflow import REGISTRY
+from ..extensions import db
+from ..sla.models import SlaClock, SlaEscalation, SlaFact
+from ..workorders.models import WorkOrder
+
+CASE_TYPES = ("work_order", "complaint", "claim")
+#: backlog age buckets: (key, lower bound in days); a case falls in the last bucket whose bound it passed
+AGE_BUCKETS = (("lt1d", 0), ("1to3d", 1), ("3to7d", 3), ("7to30d", 7), ("gt30d", 30))
+#: payout ageing since submission to the insurer (days)
+PAYOUT_BUCKETS = (("0to30d", 0), ("31to60d", 30), ("61to90d", 60), ("gt90d", 90))
+ZERO = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What every aggregate is restricted to. `store_ids` None = every store (group-wide, no filter)."""
+
+    store_ids: tuple[int, ...] | None
+    date_from: datetime
+    date_to: datetime
+    case_type: str | None
+    now: datetime
+    tz: str = "Asia/Shanghai"
+    extra: dict = field(default_factory=dict)
+
+    def includes(self, case_type: str) -> bool:
+        return self.case_type is None or self.case_type == case_type
+
+
+def _dialect() -> str:
+    return db.session.get_bind().dialect.name
+
+
+def _store_filter(column, f: Filters):
+    if f.store_ids is None:
+        return sa.true()
+    if len(f.store_ids) == 1:
+        return column == f.store_ids[0]
+    return column.in_(f.store_ids)
+
+
+# --- SLA: live clocks --------------------------------------------------------------------------------
+def breached_expr(now: datetime):
+    """A clock counts as breached as soon as its deadline passed, whether or not the sweep fired yet."""
+    c = SlaClock
+    return sa.or_(c.escalation_level >= 2, c.breached_at.is_not(None), c.due_at <= now)
+
+
+def at_risk_expr(now: datetime):
+    c = SlaClock
+    return sa.and_(sa.not_(breached_expr(now)), sa.or_(c.escalation_level == 1, c.warn_at <= now))
+
+
+def _open_clocks(f: Filters):
+    c = SlaClock
+    conds = [c.stopped_at.is_(None), _store_filter(c.store_id, f)]
+    if f.case_type:
+        conds.append(c.case_type == f.case_type)
+    return conds
+
+
+def live_counts(f: Filters) -> dict:
+    """Breached and at-risk clocks now (counts), over the open clocks only (partial index)."""
+    c = SlaClock
+    breached = breached_expr(f.now)
+    at_risk = at_risk_expr(f.now)
+    row = db.session.execute(sa.select(
+        sa.func.count().filter(breached), sa.func.count().filter(at_risk),
+        sa.func.count()).where(*_open_clocks(f), sa.or_(
+            c.escalation_level >= 1, c.breached_at.is_not(None), c.warn_at <= f.now, c.due_at <= f.now))).one()
+    return {"breached_now": int(row[0] or 0), "at_risk": int(row[1] or 0)}
+
+
+def urgent_clocks(f: Filters, limit: int = 100) -> list[dict]:
+    """The breached and at-risk clocks, least time left first, with their case's number and holder."""
+    c = SlaClock
+    stmt = (sa.select(c.id, c.case_type, c.case_id, c.store_id, c.policy_key, c.state, c.due_at, c.warn_at,
+                      c.escalation_level, c.acknowledged_at, c.pause_reason, breached_expr(f.now).label("breached"))
+            .where(*_open_clocks(f), sa.or_(breached_expr(f.now), at_risk_expr(f.now)))
+            .order_by(c.due_at.asc().nulls_last(), c.id).limit(limit))
+    rows = [dict(r._mapping) for r in db.session.execute(stmt)]
+    for r in rows:
+        r["due_at"] = _aware(r["due_at"])
+        r["acknowledged_at"] = _aware(r["acknowledged_at"])
+        r["breached"] = bool(r["breached"])
+        r["seconds_left"] = round((r["due_at"] - f.now).total_seconds(), 1) if r["due_at"] else None
+    _attach_cases(rows)
+    return rows
+
+
+def _attach_cases(rows: list[dict]) -> None:
+    """Case number, assignee and escalation state for a page of clocks: one query per case type."""
+    by_type: dict[str, set[int]] = {}
+    for r in rows:
+        by_type.setdefault(r["case_type"], set()).add(r["case_id"])
+    found: dict = {}
+    for case_type, ids in by_type.items():
+        wf = REGISTRY.get(case_type)
+        if wf is None:
+            continue
+        t = wf.model.__table__
+        stmt = sa.select(t.c.id, t.c.number, t.c.state, t.c.assignee_id, t.c.escalation_level,
+                         t.c.escalation_acknowledged_by_id, User.full_name, User.username) \
+            .join(User, User.id == t.c.assignee_id, isouter=True).where(t.c.id.in_(sorted(ids)))
+        for r in db.session.execute(stmt):
+            found[(case_type, r.id)] = r
+    for r in rows:
+        case = found.get((r["case_type"], r["case_id"]))
+        r["number"] = case.number if case else None
+        r["case_state"] = case.state if case else None
+        r["assignee"] = (case.full_name or case.username) if case and case.username else None
+        r["case_escalated"] = bool(case and case.escalation_level > 0 and case.escalation_acknowledged_by_id is None)
+
+
+# --- SLA: facts over the period ----------------------------------------------------------------------
+def policy_keys(case_type: str) -> list[str]:
+    """The timers of a case type (keys are "<case_type>.<timer>"), from the small policy table; filtering
+    facts on them lets PostgreSQL range-scan the (policy_key, ended_at) index."""
+    from ..sla.models import SlaPolicy
+
+    return sorted(db.session.scalars(sa.select(SlaPolicy.key).where(SlaPolicy.key.like(f"{case_type}.%"))
+                                     .distinct()))
+
+
+def _fact_conditions(f: Filters, model=SlaFact):
+    conds = [model.ended_at >= f.date_from, model.ended_at < f.date_to, model.outcome != "cancelled",
+             _store_filter(model.store_id, f)]
+    if f.case_type:
+        conds.append(model.case_type == f.case_type)
+        keys = policy_keys(f.case_type)
+        if keys:
+            conds.append(model.policy_key.in_(keys))
+    return conds
+
+
+def _stats(dims: list, conds: list, joins=()) -> list[dict]:
+    """total / breached / p50 / p90 of the counted time (elapsed_seconds) per group of `dims`."""
+    value = SlaFact.elapsed_seconds
+    breached_int = sa.case((SlaFact.breached, 1), else_=0)
+    if _dialect() == "postgresql":
+        stmt = sa.select(*dims, sa.func.count().label("total"), sa.func.sum(breached_int).label("breached"),
+                         sa.func.percentile_cont(0.5).within_group(value).label("p50"),
+                         sa.func.percentile_cont(0.9).within_group(value).label("p90"))
+        for target, on in joins:
+            stmt = stmt.join(target, on)
+        stmt = stmt.where(*conds).group_by(*dims)
+        return [_stat_row(r) for r in db.session.execute(stmt)]
+    # SQLite: percentile_cont by hand — position p*(n-1) (0-based) between two ordered neighbours.
+    names = [d.key for d in dims]
+    inner = sa.select(*dims, value.label("v"), breached_int.label("b"),
+                      sa.func.row_number().over(partition_by=dims, order_by=value).label("rn"),
+                      sa.func.count().over(partition_by=dims).label("n"))
+    for target, on in joins:
+        inner = inner.join(target, on)
+    inner = inner.where(*conds).subquery()
+    cols = [inner.c[n] for n in names]
+    n = inner.c.n
+    parts = []
+    for p in (0.5, 0.9):
+        pos = sa.literal(p) * (n - 1)
+        lo = sa.cast(pos, sa.Integer)  # floor: the position is never negative
+        hi = lo + sa.case((pos > lo, 1), else_=0)
+        v_lo = sa.func.max(sa.case((inner.c.rn == lo + 1, inner.c.v)))
+        v_hi = sa.func.max(sa.case((inner.c.rn == hi + 1, inner.c.v)))
+        frac = sa.func.max(pos - lo)
+        parts.append((v_lo + frac * (v_hi - v_lo)).label(f"p{int(p * 100)}"))
+    stmt = sa.select(*cols, sa.func.count().label("total"), sa.func.sum(inner.c.b).label("breached"), *parts) \
+        .group_by(*cols)
+    return [_stat_row(r) for r in db.session.execute(stmt)]
+
+
+def _stat_row(r) -> dict:
+    d = dict(r._mapping)
+    total = int(d.pop("total") or 0)
+    breached = int(d.pop("breached") or 0)
+    p50, p90 = d.pop("p50"), d.pop("p90")
+    d.update(total=total, met=total - breached, breached=breached,
+             breach_rate=round(breached / total, 4) if total else None,
+             p50_seconds=round(float(p50), 1) if p50 is not None else None,
+             p90_seconds=round(float(p90), 1) if p90 is not None else None)
+    return d
+
+
+DIMENSIONS = {"policy_key": SlaFact.policy_key, "holder_id": SlaFact.holder_id, "store_id": SlaFact.store_id}
+
+
+def stats_by(f: Filters) -> dict[str, list[dict]]:
+    """by policy, holder and store at once. On PostgreSQL one scan of the period with GROUPING SETS
+    (the sort per dimension is the only repeated work); elsewhere one GROUP BY per dimension."""
+    conds = _fact_conditions(f)
+    if _dialect() != "postgresql":
+        return {name: _stats([col.label(name)], conds) for name, col in DIMENSIONS.items()}
+    value = SlaFact.elapsed_seconds
+    cols = list(DIMENSIONS.values())
+    stmt = sa.select(*[c.label(n) for n, c in DIMENSIONS.items()], sa.func.grouping(*cols).label("set"),
+                     sa.func.count().label("total"),
+                     sa.func.sum(sa.case((SlaFact.breached, 1), else_=0)).label("breached"),
+                     sa.func.percentile_cont(0.5).within_group(value).label("p50"),
+                     sa.func.percentile_cont(0.9).within_group(value).label("p90")) \
+        .where(*conds).group_by(sa.func.grouping_sets(*[sa.tuple_(c) for c in cols]))
+    out: dict[str, list[dict]] = {name: [] for name in DIMENSIONS}
+    names = list(DIMENSIONS)
+    for r in db.session.execute(stmt):
+        d = _stat_row(r)
+        # grouping(a, b, c) sets a bit for every column NOT in the row's grouping set
+        bits = d.pop("set")
+        grouped = [n for i, n in enumerate(names) if not (bits >> (len(names) - 1 - i)) & 1]
+        name = grouped[0]
+        out[name].append({name: d[name], **{k: v for k, v in d.items() if k not in DIMENSIONS}})
+    return out
+
+
+def by_policy(f: Filters, stats: dict | None = None) -> list[dict]:
+    rows = stats["policy_key"] if stats is not None else \
+        _stats([SlaFact.policy_key.label("policy_key")], _fact_conditions(f))
+    return sorted(rows, key=lambda r: r["policy_key"])
+
+
+def by_holder(f: Filters, stats: dict | None = None) -> list[dict]:
+    """Per advisor (whoever held the case when the clock ended); unassigned cases as one row."""
+    rows = stats["holder_id"] if stats is not None else \
+        _stats([SlaFact.holder_id.label("holder_id")], _fact_conditions(f))
+    names = _user_names({r["holder_id"] for r in rows if r["holder_id"]})
+    for r in rows:
+        r["holder_name"] = names.get(r["holder_id"]) if r["holder_id"] else None
+    return sorted(rows, key=lambda r: (-r["total"], r["holder_name"] or "~"))
+
+
+def by_store(f: Filters, stats: dict | None = None) -> list[dict]:
+    rows = stats["store_id"] if stats is not None else \
+        _stats([SlaFact.store_id.label("store_id")], _fact_conditions(f))
+    stores = _stores({r["store_id"] for r in rows})
+    for r in rows:
+        s = stores.get(r["store_id"])
+        r["store_code"], r["store_name"] = (s.code, s.name) if s else (str(r["store_id"]), "")
+    return sorted(rows, key=lambda r: r["store_code"])
+
+
+def by_insurer(f: Filters) -> list[dict]:
+    """Claim clocks per insurer (empty unless claims are in scope)."""
+    if not f.includes("claim"):
+        return []
+    conds = [*_fact_conditions(f), SlaFact.case_type == "claim"]
+    keys = policy_keys("claim")
+    if keys and not f.case_type:
+        conds.append(SlaFact.policy_key.in_(keys))
+    rows = _stats([Claim.insurer_id.label("insurer_id")], conds,
+                  joins=[(Claim, Claim.id == SlaFact.case_id)])
+    names = _insurer_names({r["insurer_id"] for r in rows})
+    for r in rows:
+        r["insurer_name"] = names.get(r["insurer_id"], str(r["insurer_id"]))
+    return sorted(rows, key=lambda r: r["insurer_name"])
+
+
+def _user_names(ids) -> dict[int, str]:
+    if not ids:
+        return {}
+    return {i: full or user for i, full, user in db.session.execute(
+        sa.select(User.id, User.full_name, User.username).where(User.id.in_(sorted(ids))))}
+
+
+def _stores(ids) -> dict[int, Store]:
+    if not ids:
+        return {}
+    return {s.id: s for s in db.session.scalars(sa.select(Store).where(Store.id.in_(sorted(ids))))}
+
+
+def escalations_by_level(f: Filters) -> list[dict]:
+    """Ladder steps fired in the period (1 warning, 2 breach, 3 further escalation) per level."""
+    e, c = SlaEscalation, SlaClock
+    conds = [e.fired_at >= f.date_from, e.fired_at < f.date_to, _store_filter(c.store_id, f)]
+    if f.case_type:
+        conds.append(e.case_type == f.case_type)
+    stmt = sa.select(e.level, sa.func.count().label("count"),
+                     sa.func.count(c.acknowledged_at).label("acknowledged")) \
+        .join(c, c.id == e.clock_id).where(*conds).group_by(e.level).order_by(e.level)
+    return [{"level": r.level, "count": int(r.count), "acknowledged": int(r.acknowledged)}
+            for r in db.session.execute(stmt)]
+
+
+def paused_by_reason(f: Filters) -> list[dict]:
+    """Paused time by reason on the clocks that ended in the period (from each fact's per-reason JSON)."""
+    conds = [*_fact_conditions(f), SlaFact.paused_seconds > 0]
+    fn = sa.func.jsonb_each_text if _dialect() == "postgresql" else sa.func.json_each
+    each = fn(SlaFact.paused_by_reason).table_valued("key", "value")
+    seconds = sa.cast(each.c.value, sa.Float)
+    stmt = sa.select(each.c.key.label("reason"), sa.func.count().label("clocks"),
+                     sa.func.sum(seconds).label("seconds")) \
+        .select_from(SlaFact).join(each, sa.true()).where(*conds).group_by(each.c.key).order_by(each.c.key)
+    return [{"reason": r.reason, "clocks": int(r.clocks), "seconds": round(float(r.seconds or 0), 1)}
+            for r in db.session.execute(stmt)]
+
+
+# --- backlog -----------------------------------------------------------------------------------------
+def _age_bucket(created_at, now: datetime):
+    """Bucket i holds the cases younger than the next bucket's lower bound."""
+    whens = [(created_at > now - timedelta(days=AGE_BUCKETS[i + 1][1]), AGE_BUCKETS[i][0])
+             for i in range(len(AGE_BUCKETS) - 1)]
+    return sa.case(*whens, else_=AGE_BUCKETS[-1][0])
+
+
+def backlog(f: Filters) -> list[dict]:
+    """Open cases by case type, stage and age (since the case was opened): one GROUP BY per type."""
+    out = []
+    for case_type in CASE_TYPES:
+        if not f.includes(case_type) or case_type not in REGISTRY:
+            continue
+        wf = REGISTRY[case_type]
+        t = wf.model.__table__
+        open_states = [s for s in wf.states if s not in wf.final_states]
+        bucket = _age_bucket(t.c.created_at, f.now).label("bucket")
+        stmt = sa.select(t.c.state, bucket, sa.func.count().label("count")) \
+            .where(t.c.state.in_(open_states), _store_filter(t.c.store_id, f)).group_by(t.c.state, bucket)
+        counts = {(r.state, r.bucket): int(r.count) for r in db.session.execute(stmt)}
+        for state in open_states:
+            row = {"case_type": case_type, "state": state,
+                   "buckets": {key: counts.get((state, key), 0) for key, _d in AGE_BUCKETS}}
+            row["total"] = sum(row["buckets"].values())
+            out.append(row)
+    return out
+
+
+# --- complaints ----------------------------------------------------------------------------------------
+def granularity(f: Filters) -> str:
+    return "week" if (f.date_to - f.date_from) <= timedelta(days=93) else "month"
+
+
+def _offset_minutes(f: Filters) -> int:
+    from zoneinfo import ZoneInfo
+
+    return int(f.now.astimezone(ZoneInfo(f.tz)).utcoffset().total_seconds() // 60)
+
+
+def period_label(column, f: Filters):
+    """'2026-03' (month) or the Monday '2026-03-02' (week) of a UTC timestamp, in the store's zone."""
+    grain = granularity(f)
+    if _dialect() == "postgresql":
+        local = sa.func.timezone(f.tz, column)
+        if grain == "month":
+            return sa.func.to_char(local, "YYYY-MM")
+        return sa.func.to_char(sa.func.date_trunc("week", local), "YYYY-MM-DD")
+    shift = f"{_offset_minutes(f):+d} minutes"
+    if grain == "month":
+        return sa.func.strftime("%Y-%m", column, shift)
+    return sa.func.date(column, shift, "-6 days", "weekday 1")
+
+
+def complaints_over_time(f: Filters, by: str) -> list[dict]:
+    """Complaints logged per period and category (or channel)."""
+    if not f.includes("complaint"):
+        return []
+    col = getattr(Complaint, by)
+    period = period_label(Complaint.created_at, f).label("period")
+    stmt = sa.select(period, col.label("key"), sa.func.count().label("count")).where(
+        Complaint.created_at >= f.date_from, Complaint.created_at < f.date_to,
+        _store_filter(Complaint.store_id, f)).group_by(period, col).order_by(period, col)
+    return [{"period": r.period, "key": r.key, "count": int(r.count)} for r in db.session.execute(stmt)]
+
+
+def complaint_outcomes(f: Filters) -> dict:
+    """Of the complaints logged in the period: how many, reached a follow-up, reopened (not satisfied at
+    a follow-up at least once), and the last follow-up's answer."""
+    if not f.includes("complaint"):
+        return {"logged": 0, "followed_up": 0, "reopened": 0, "reopen_rate": None, "satisfied": 0,
+                "not_satisfied": 0, "satisfaction_rate": None}
+    c = Complaint
+    row = db.session.execute(sa.select(
+        sa.func.count(),
+        sa.func.count(c.followed_up_at),
+        sa.func.count().filter(c.reopen_count > 0),
+        sa.func.count().filter(c.satisfied.is_(True)),
+        sa.func.count().filter(c.satisfied.is_(False)),
+    ).where(c.created_at >= f.date_from, c.created_at < f.date_to, _store_filter(c.store_id, f))).one()
+    logged, followed, reopened, sat, unsat = (int(x or 0) for x in row)
+    return {"logged": logged, "followed_up": followed, "reopened": reopened,
+            "reopen_rate": round(reopened / followed, 4) if followed else None,
+            "satisfied": sat, "not_satisfied": unsat,
+            "satisfaction_rate": round(sat / (sat + unsat), 4) if sat + unsat else None}
+
+
+def work_order_satisfaction(f: Filters) -> dict:
+    """Callbacks after delivery recorded in the period: answers 1–5, average, share of 4–5."""
+    empty = {"callbacks": 0, "scores": {str(i): 0 for i in range(1, 6)}, "average": None, "satisfied_rate": None}
+    if not f.includes("work_order"):
+        return empty
+    w = WorkOrder
+    stmt = sa.select(w.satisfaction, sa.func.count()).where(
+        w.followed_up_at >= f.date_from, w.followed_up_at < f.date_to, w.satisfaction.is_not(None),
+        _store_filter(w.store_id, f)).group_by(w.satisfaction)
+    scores = {str(i): 0 for i in range(1, 6)}
+    for score, count in db.session.execute(stmt):
+        scores[str(score)] = int(count)
+    total = sum(scores.values())
+    if not total:
+        return empty
+    avg = sum(int(k) * v for k, v in scores.items()) / total
+    return {"callbacks": total, "scores": scores, "average": round(avg, 2),
+            "satisfied_rate": round((scores["4"] + scores["5"]) / total, 4)}
+
+
+# --- claims money ----------------------------------------------------------------------------------------
+def _received():
+    """What the insurer paid on this claim so far: a correlated sum over its payouts (claim_id index)."""
+    return sa.func.coalesce(sa.select(sa.func.sum(ClaimPayout.amount)).where(ClaimPayout.claim_id == Claim.id)
+                            .correlate(Claim).scalar_subquery(), 0)
+
+
+def documents_waiting(f: Filters, limit: int = 50) -> dict:
+    """Claims in the documents stage with required items not yet verified: per insurer, and the oldest."""
+    if not f.includes("claim"):
+        return {"by_insurer": [], "claims": [], "total": 0}
+    missing = sa.select(ClaimDocument.claim_id, sa.func.count().label("missing")).where(
+        ClaimDocument.required.is_(True), ClaimDocument.status != "verified").group_by(ClaimDocument.claim_id) \
+        .subquery()
+    base = [Claim.state == "documents", _store_filter(Claim.store_id, f)]
+    since = sa.func.coalesce(Claim.repair_completed_at, Claim.updated_at)
+    per = sa.select(Claim.insurer_id, sa.func.count().label("claims"), sa.func.sum(missing.c.missing).label("items"),
+                    sa.func.min(since).label("oldest")) \
+        .join(missing, missing.c.claim_id == Claim.id).where(*base).group_by(Claim.insurer_id)
+    rows = [dict(r._mapping) for r in db.session.execute(per)]
+    names = _insurer_names({r["insurer_id"] for r in rows})
+    for r in rows:
+        r["insurer_name"] = names.get(r["insurer_id"], str(r["insurer_id"]))
+        r["items"] = int(r["items"] or 0)
+        r["oldest_days"] = round((f.now - _aware(r.pop("oldest"))).total_seconds() / 86400, 1) \
+            if r.get("oldest") else None
+    oldest = sa.select(Claim.id, Claim.number, Claim.insurer_id, since.label("since"), missing.c.missing) \
+        .join(missing, missing.c.claim_id == Claim.id).where(*base).order_by(since, Claim.id).limit(limit)
+    claims = []
+    for r in db.session.execute(oldest):
+        claims.append({"claim_id": r.id, "number": r.number, "insurer_name": names.get(r.insurer_id, ""),
+                       "missing": int(r.missing),
+                       "waiting_days": round((f.now - _aware(r.since)).total_seconds() / 86400, 1)})
+    return {"by_insurer": sorted(rows, key=lambda r: r["insurer_name"]), "claims": claims,
+            "total": sum(r["claims"] for r in rows)}
+
+
+def _aware(value):
+    from ..core.clock import utc
+
+    return utc(value)
+
+
+def _insurer_names(ids) -> dict[int, str]:
+    if not ids:
+        return {}
+    return dict(db.session.execute(sa.select(Insurer.id, sa.func.coalesce(Insurer.short_name, Insurer.name))
+                                   .where(Insurer.id.in_(sorted(ids)))).all())
+
+
+def payouts(f: Filters) -> dict:
+    """Per insurer: claimed from the insurer in the period vs received so far on those claims, and what
+    is outstanding now on every submitted claim not yet fully paid, aged since submission."""
+    if not f.includes("claim"):
+        return {"by_insurer": [], "totals": _money_totals([])}
+    received = _received()
+    submitted = sa.select(Claim.insurer_id, sa.func.count().label("claims"),
+                          sa.func.sum(Claim.claimed_amount).label("expected"),
+                          sa.func.sum(received).label("received")) \
+        .where(Claim.submitted_at >= f.date_from, Claim.submitted_at < f.date_to,
+               _store_filter(Claim.store_id, f)).group_by(Claim.insurer_id)
+    rows: dict[int, dict] = {}
+
+    def row(insurer_id):
+        return rows.setdefault(insurer_id, {"insurer_id": insurer_id, "claims": 0, "expected": ZERO,
+                                            "received": ZERO, "outstanding": ZERO, "outstanding_claims": 0,
+                                            "ageing": {k: ZERO for k, _d in PAYOUT_BUCKETS}})
+
+    for r in db.session.execute(submitted):
+        d = row(r.insurer_id)
+        d["claims"] = int(r.claims)
+        d["expected"] = money(r.expected or 0)
+        d["received"] = money(r.received or 0)
+    outstanding = Claim.claimed_amount - received
+    age_days = [(Claim.submitted_at > f.now - timedelta(days=PAYOUT_BUCKETS[i + 1][1]), PAYOUT_BUCKETS[i][0])
+                for i in range(len(PAYOUT_BUCKETS) - 1)]
+    bucket = sa.case(*age_days, else_=PAYOUT_BUCKETS[-1][0]).label("bucket")
+    open_stmt = sa.select(Claim.insurer_id, bucket, sa.func.count().label("claims"),
+                          sa.func.sum(outstanding).label("outstanding")) \
+        .where(Claim.state == "payout", Claim.fully_paid_at.is_(None), Claim.submitted_at.is_not(None),
+               _store_filter(Claim.store_id, f)).group_by(Claim.insurer_id, bucket)
+    for r in db.session.execute(open_stmt):
+        d = row(r.insurer_id)
+        amount = money(r.outstanding or 0)
+        d["ageing"][r.bucket] += amount
+        d["outstanding"] += amount
+        d["outstanding_claims"] += int(r.claims)
+    names = _insurer_names(set(rows))
+    out = []
+    for d in rows.values():
+        d["insurer_name"] = names.get(d["insurer_id"], str(d["insurer_id"]))
+        out.append(d)
+    out.sort(key=lambda d: d["insurer_name"])
+    return {"by_insurer": out, "totals": _money_totals(out)}
+
+
+def _money_totals(rows) -> dict:
+    return {"claims": sum(r["claims"] for r in rows), "expected": sum((r["expected"] for r in rows), ZERO),
+            "received": sum((r["received"] for r in rows), ZERO),
+            "outstanding": sum((r["outstanding"] for r in rows), ZERO),
+            "ageing": {k: sum((r["ageing"][k] for r in rows), ZERO) for k, _d in PAYOUT_BUCKETS}}
+
+
+# --- monthly report --------------------------------------------------------------------------------
+def case_counts(f: Filters) -> list[dict]:
+    """Per case type: opened and closed in the period, open at its end."""
+    out = []
+    for case_type in CASE_TYPES:
+        if not f.includes(case_type) or case_type not in REGISTRY:
+            continue
+        wf = REGISTRY[case_type]
+        t = wf.model.__table__
+        scope = _store_filter(t.c.store_id, f)
+        in_period = lambda col: sa.and_(col >= f.date_from, col < f.date_to)  # noqa: E731
+        row = db.session.execute(sa.select(
+            sa.select(sa.func.count()).where(scope, in_period(t.c.created_at)).scalar_subquery(),
+            sa.select(sa.func.count()).where(scope, in_period(t.c.closed_at)).scalar_subquery(),
+            sa.select(sa.func.count()).where(scope, t.c.created_at < f.date_to, sa.or_(
+                t.c.closed_at.is_(None), t.c.closed_at >= f.date_to)).scalar_subquery(),
+        )).one()
+        out.append({"case_type": case_type, "opened": int(row[0]), "closed": int(row[1]),
+                    "open_at_end": int(row[2])})
+    return out
+
+
+def top_categories(f: Filters, limit: int = 5) -> list[dict]:
+    if not f.includes("complaint"):
+        return []
+    c = Complaint
+    stmt = sa.select(c.category, sa.func.count().label("count")).where(
+        c.created_at >= f.date_from, c.created_at < f.date_to, _store_filter(c.store_id, f)) \
+        .group_by(c.category).order_by(sa.func.count().desc(), c.category).limit(limit)
+    return [{"category": r.category, "count": int(r.count)} for r in db.session.execute(stmt)]
+
+
+def claims_money(f: Filters) -> dict:
+    """Claims money of the period: approved at assessment, invoiced and claimed at submission, paid."""
+    if not f.includes("claim"):
+        return {"assessed": 0, "approved": ZERO, "submitted": 0, "claimed": ZERO, "invoiced": ZERO,
+                "payouts": 0, "paid": ZERO}
+    scope = _store_filter(Claim.store_id, f)
+    assessed = db.session.execute(sa.select(sa.func.count(), sa.func.sum(Claim.approved_amount)).where(
+        scope, Claim.assessed_at >= f.date_from, Claim.assessed_at < f.date_to)).one()
+    sub = db.session.execute(sa.select(sa.func.count(), sa.func.sum(Claim.claimed_amount),
+                                       sa.func.sum(Claim.invoiced_amount)).where(
+        scope, Claim.submitted_at >= f.date_from, Claim.submitted_at < f.date_to)).one()
+    paid = db.session.execute(sa.select(sa.func.count(), sa.func.sum(ClaimPayout.amount))
+                              .join(Claim, Claim.id == ClaimPayout.claim_id).where(
+        scope, ClaimPayout.paid_at >= f.date_from, ClaimPayout.paid_at < f.date_to)).one()
+    return {"assessed": int(assessed[0]), "approved": money(assessed[1] or 0), "submitted": int(sub[0]),
+            "claimed": money(sub[1] or 0), "invoiced": money(sub[2] or 0), "payouts": int(paid[0]),
+            "paid": money(paid[1] or 0)}
+
+
+def store_choices(user) -> list[Store]:
+    from ..auth.permissions import visible_store_ids
+
+    ids = visible_store_ids(user)
+    stmt = sa.select(Store).order_by(Store.code)
+    if ids is not None:
+        stmt = stmt.where(Store.id.in_(ids))
+    return list(db.session.scalars(stmt))
