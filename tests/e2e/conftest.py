@@ -109,7 +109,7 @@ class Staff:
         self.base_url = base_url
         self.prefix = prefix
         self.context = browser.new_context(base_url=base_url, viewport={"width": 1366, "height": 900},
-                                           locale="en-US", timezone_id="Asia/Shanghai")
+                                           locale="en-US", timezone_id="Asia/Shanghai", reduced_motion="reduce")
         self.context.set_default_timeout(TIMEOUT_MS)
         self.page = self.context.new_page()
         self.problems: list[str] = []
@@ -144,8 +144,12 @@ class Staff:
 
     def submit(self, locator):
         """Click a submit button (or link) and wait for the page it leads to."""
+        return self.submit_by(locator.click)
+
+    def submit_by(self, action):
+        """Do something that leads to another page (a click, Enter in a field) and wait for that page."""
         with self.page.expect_navigation():
-            locator.click()
+            action()
         self.assert_clean()
         return self.page
 
