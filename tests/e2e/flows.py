@@ -8,10 +8,18 @@ from playwright.sync_api import expect
 
 from claimdesk.core import uow
 from claimdesk.core.clock import now
+from claimdesk.extensions import db
 from claimdesk.workorders.services import open_work_order
 from claimdesk.workorders.workflow import WF as WORK_ORDERS
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def server_view():
+    """The test's session, with its transaction ended so it sees what the server committed since (SQLite
+    reads from a snapshot per transaction; writing on a stale one is refused). Call after browser steps."""
+    db.session.rollback()  # everything the test made is committed already; this only ends the snapshot
+    return db.session
 
 
 def local_input(delta: timedelta) -> str:

@@ -12,7 +12,7 @@ from claimdesk.claims.models import Claim
 from claimdesk.documents.services import documents_of
 from claimdesk.extensions import db
 from tests.claims.factories import PDF, PNG, InsurerFactory
-from tests.e2e.flows import authorise, estimate, local_input, next_step_card, workshop_repairs
+from tests.e2e.flows import authorise, estimate, local_input, next_step_card, server_view, workshop_repairs
 from tests.factories import CustomerFactory, VehicleFactory
 
 REQUIRED = ["vehicle_licence", "driving_licence", "assessment_report", "authorisation"]
@@ -144,7 +144,7 @@ def test_advisor_runs_an_accident_car_from_report_to_payout(staff, store, adviso
     expect(page.locator("#money")).to_contain_text("PICC-PAY-8812")
     s.shot("claim-closed")
 
-    db.session.expire_all()
+    server_view()
     claim = db.session.query(Claim).filter_by(number=number).one()
     assert claim.state == "closed" and claim.documents_complete
     assert claim.approved_total == claim.paid_total == 5000

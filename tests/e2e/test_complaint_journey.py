@@ -5,6 +5,7 @@ from playwright.sync_api import expect
 
 from claimdesk.complaints.models import Complaint
 from claimdesk.extensions import db
+from tests.e2e.flows import server_view
 from tests.factories import CustomerFactory, VehicleFactory
 
 
@@ -75,7 +76,7 @@ def test_clerk_logs_a_phone_complaint_and_closes_it(staff, store, clerk):
     expect(page.locator("body")).to_contain_text(number)
     s.shot("complaint-report")
 
-    db.session.expire_all()
+    server_view()
     c = db.session.query(Complaint).filter_by(number=number).one()
     assert c.state == "closed" and c.channel == "phone" and c.attribution == "our_fault" and c.satisfied
     assert c.customer.phone == "13912345678" and c.vehicle.plate == "粤B12345"

@@ -18,6 +18,7 @@ from claimdesk.extensions import db
 from claimdesk.sla import jobs as sla_jobs
 from claimdesk.sla.models import SlaClock
 from tests.complaints.factories import open_complaint
+from tests.e2e.flows import server_view
 from tests.factories import CustomerFactory
 
 
@@ -51,6 +52,7 @@ def test_manager_sees_the_breach_and_acknowledges_it(staff, store, clerk, make_u
     m.shot("policies")
 
     # A phone complaint comes in for the clerk; nobody calls the customer back.
+    server_view()
     customer = CustomerFactory(store=store, name="周女士", phone="13711112222")
     complaint = open_complaint(clerk, customer, channel="phone", assignee_id=clerk.id,
                                description="Car returned dirty, seats stained.", category="service_attitude")
@@ -80,7 +82,7 @@ def test_manager_sees_the_breach_and_acknowledges_it(staff, store, clerk, make_u
     expect(page.locator("tbody tr", has_text=complaint.number).filter(has_text="Complaint: first response")) \
         .to_contain_text("acknowledged")
 
-    db.session.expire_all()
+    server_view()
     c = db.session.get(Complaint, complaint.id)
     first = db.session.query(SlaClock).filter_by(case_type="complaint", case_id=c.id,
                                                  policy_key="complaint.first_response").one()

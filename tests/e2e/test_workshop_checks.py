@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 
 from claimdesk.extensions import db
 from claimdesk.workorders.models import WorkOrder
-from tests.e2e.flows import authorised_work_order, next_step_card, sign_check
+from tests.e2e.flows import authorised_work_order, next_step_card, server_view, sign_check
 from tests.factories import CustomerFactory, VehicleFactory
 
 
@@ -52,7 +52,7 @@ def test_workshop_passes_self_team_lead_and_final_checks(staff, store, advisor, 
     expect(next_step_card(s)).to_contain_text("Waiting on the service advisor")
     s.shot("ready")
 
-    db.session.expire_all()
+    server_view()
     done = db.session.get(WorkOrder, wo.id)
     assert done.state == "ready" and done.rework_count == 1 and done.team == "Team A"
     signed = [(c.round, c.stage, c.passed) for c in done.checks]
