@@ -137,7 +137,7 @@ def form_data(form) -> dict:
     """Form fields to the action's JSON shape: empty fields left out, times in the store's zone."""
     data = {}
     for key in form:
-        if key in ("csrf_token",):
+        if key in ("csrf_token", "anchor"):  # "anchor": where on the page to come back to, not a field
             continue
         values = [v for v in form.getlist(key) if v.strip() != ""]
         if not values:

@@ -46,6 +46,14 @@ PAUSE_LABELS = {
     "waiting_parts": _l("Waiting on parts"),
     "waiting_documents": _l("Waiting on documents"),
 }
+#: staff roles as they appear beside a name in "handled by" / "met by" choices
+ROLE_LABELS = {
+    "customer_relations": _l("customer relations"),
+    "advisor": _l("service advisor"),
+    "workshop": _l("workshop"),
+    "manager": _l("manager"),
+    "admin": _l("administrator"),
+}
 ACTION_LABELS = {
     "create": _l("Complaint logged"),
     "listen": _l("Listened to the customer"),

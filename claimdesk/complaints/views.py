@@ -73,7 +73,8 @@ def staff_choices(store_id: int, roles=None) -> list[tuple[int, str]]:
     stmt = sa.select(User).where(User.active.is_(True), User.store_id == store_id).order_by(User.username)
     if roles:
         stmt = stmt.where(User.role.in_(roles))
-    return [(u.id, f"{u.display_name} ({u.role.replace('_', ' ')})") for u in db.session.scalars(stmt)]
+    return [(u.id, f"{u.display_name} ({labels.label(labels.ROLE_LABELS, u.role)})")
+            for u in db.session.scalars(stmt)]
 
 
 def _template_globals() -> dict:

@@ -92,7 +92,8 @@ def labels() -> dict:
                 warranty=WARRANTY_LABELS, stages=STAGE_LABELS, priorities=PRIORITY_LABELS, channels=CHANNEL_LABELS,
                 payments=PAYMENT_LABELS, old_parts=OLD_PARTS_LABELS, outcomes=OUTCOME_LABELS, pauses=PAUSE_LABELS,
                 panels=dict(PANELS), damage_kinds=dict(DAMAGE_KINDS), check_items=CHECK_ITEM_LABELS,
-                actions={name: a.label for name, a in WF.actions.items() if a.label})
+                actions={"create": _l("Work order opened"),
+                         **{name: a.label for name, a in WF.actions.items() if a.label}})
 
 
 def _user():

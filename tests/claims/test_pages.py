@@ -247,3 +247,16 @@ def test_clerk_cannot_upload_on_the_page(client, login, clerk, claim):
     resp = client.post(f"/claims/{claim.id}/documents", data={"kind": "policy", "file": (io.BytesIO(PDF), "a.pdf")},
                        content_type="multipart/form-data")
     assert resp.status_code == 403 and claim.checklist_item("policy").status == "missing"
+
+
+def test_forms_carry_their_anchor_and_still_succeed(client, login, advisor, claim):
+    """Every claim form posts a hidden `anchor` (where to come back to); it is not an action field."""
+    advance(claim, advisor, "assessment")
+    login(advisor)
+    resp = post(client, claim, "schedule_assessment", anchor="#assessment", appointment_at="2026-03-02T10:00",
+                assessor_name="Wang")
+    assert resp.status_code == 302 and resp.headers["Location"].endswith(f"/claims/{claim.id}#assessment")
+    assert claim.assessment_appointment_at is not None and claim.assessor_name == "Wang"
+    resp = post(client, claim, "note", anchor="#timeline", text="Assessor confirmed by phone", visibility="internal")
+    html = page(client, resp.headers["Location"])
+    assert "alert-danger" not in html and "Assessor confirmed by phone" in html

@@ -1,0 +1,168 @@
+"""The Chinese UI: a manager switches to 中文 and walks the pages of the journeys (complaints, work orders,
+claims, SLA timers, inbox) with cases in the states whose forms staff fill in. No English UI sentence may
+be left: every msgid of four words or more from the code and templates (all domains' catalogues), and
+every four-word-or-longer literal part of a msgid with placeholders, must be absent from what is shown."""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from flask_babel import force_locale
+from playwright.sync_api import expect
+
+from claimdesk import i18n
+from claimdesk.claims.workflow import WF as CLAIMS
+from claimdesk.complaints.workflow import WF as COMPLAINTS
+from claimdesk.core import clock, uow
+from claimdesk.sla import engine
+from claimdesk.workorders.workflow import WF as WORK_ORDERS
+from tests.claims.factories import InsurerFactory, advance, new_claim
+from tests.complaints.factories import open_complaint
+from tests.e2e.flows import authorised_work_order
+from tests.factories import CustomerFactory, VehicleFactory
+
+#: Monday 2 March 2026, 10:00 in Guangzhou: inside business hours, so default business-hour targets run
+T0 = datetime(2026, 3, 2, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+PLACEHOLDER = re.compile(r"%\(\w+\)[sdif]|%[sdif]|\{\w*\}")
+
+
+def english_sentences() -> dict[str, set[str]]:
+    """Every UI text of 4+ words the code can show (literal parts of msgids with placeholders), with the
+    domains whose code shows it."""
+    out: dict[str, set[str]] = {}
+    for domain in i18n.domains():
+        for message in i18n.extract(domain):
+            if not message.id:
+                continue
+            ids = message.id if isinstance(message.id, tuple) else (message.id,)
+            for msgid in ids:
+                for part in PLACEHOLDER.split(msgid):
+                    part = " ".join(part.split()).strip(" .,:;·()")
+                    if len(part.split()) >= 4:
+                        out.setdefault(part, set()).add(domain)
+    return out
+
+
+def without_catalogue() -> set[str]:
+    """Domains with no zh catalogue at all yet (tests/test_i18n.py fails for them on its own)."""
+    return {d for d in i18n.domains() if not i18n.po_path(d, "zh").exists()}
+
+
+_VISIBLE_TEXT = """() => {
+  document.querySelectorAll('details').forEach(d => d.open = true);
+  const parts = [document.title, document.body.innerText];
+  document.querySelectorAll('option').forEach(o => parts.push(o.textContent));
+  document.querySelectorAll('[placeholder],[title],[aria-label]').forEach(el => {
+    for (const a of ['placeholder', 'title', 'aria-label']) { if (el.getAttribute(a)) parts.push(el.getAttribute(a)); }
+  });
+  document.querySelectorAll('input[type=submit],input[type=button]').forEach(el => parts.push(el.value));
+  return parts.join('\\n');
+}"""
+
+
+def leftovers(page, sentences: set[str]) -> list[str]:
+    text = " ".join(page.evaluate(_VISIBLE_TEXT).split())
+    return sorted(s for s in sentences if s in text)
+
+
+@pytest.fixture
+def cases(store, advisor, clerk, make_user):
+    """Cases in the states whose pages and forms staff see, a day of SLA time later (timers breached)."""
+    clock.set_now(T0)
+    manager = make_user("manager", username="zhou", full_name="周经理", is_store_manager=True)
+    tech = make_user("workshop", username="wu", full_name="吴师傅", team="机电组")
+    customer = CustomerFactory(store=store, name="王芳", phone="13912345678")
+    vehicle = VehicleFactory(customer=customer, plate="粤B12345", model="朗逸")
+    data = {"customer": customer, "manager": manager}
+
+    data["listen"] = open_complaint(clerk, customer, vehicle=vehicle, description="刹车异响", assignee_id=clerk.id)
+    resolving = open_complaint(clerk, customer, vehicle=vehicle, description="等待时间太长", category="waiting_time")
+    COMPLAINTS.perform(resolving, "listen", {"account": "等了三个小时"}, clerk)
+    COMPLAINTS.perform(resolving, "apologise", {"note": "已致歉"}, clerk)
+    data["resolve"] = resolving
+    following = open_complaint(clerk, customer, vehicle=vehicle, description="价格太高", category="price")
+    for action, fields in (("listen", {"account": "工时费贵"}), ("apologise", {"note": "已致歉"}),
+                           ("resolve", {"attribution": "misunderstanding", "resolution": "解释了收费标准"})):
+        COMPLAINTS.perform(following, action, fields, clerk)
+    data["follow_up"] = following
+    uow.commit()
+
+    data["estimated"] = authorised_work_order(advisor, vehicle, "发动机异响")
+    data["quality_check"] = qc = authorised_work_order(advisor, vehicle, "空调不制冷")
+    for action, fields in (("dispatch", {"team": "机电组"}), ("complete_repair", {}),
+                           ("pass_check", {"stage": "self"})):
+        WORK_ORDERS.perform(qc, action, fields, tech)
+    uow.commit()
+
+    insurer = InsurerFactory(name="人保财险", short_name="人保")
+    with force_locale("zh"):  # the work order a claim opens is described in the advisor's language
+        data["assessment"] = assessing = new_claim(advisor, store, insurer, customer=customer, vehicle=vehicle,
+                                                   description="追尾，后保险杠受损")
+        advance(assessing, advisor, "assessment")
+        other_car = VehicleFactory(customer=customer, plate="粤B67890", model="迈腾")
+        data["documents"] = docs = new_claim(advisor, store, insurer, customer=customer, vehicle=other_car,
+                                             description="侧面刮擦")
+        advance(docs, advisor, "documents")
+        CLAIMS.perform(docs, "collect_document", {"kind": "policy", "status": "received"}, advisor)
+        uow.commit()
+
+    # A day later nobody has acted on the new complaint or the assessment: the SLA jobs breach them.
+    clock.set_now(T0 + timedelta(days=1))
+    engine.process_due([c for c, _g, _l in engine.due_clock_ids(clock.now())])
+    uow.commit()
+    return data
+
+
+def test_chinese_ui_has_no_untranslated_sentences(staff, cases):
+    sentences = english_sentences()
+    assert len(sentences) > 300  # the code and templates were read
+    m = staff(cases["manager"])
+    page = m.page
+    page.clock.set_fixed_time(clock.now())
+    m.switch_language()
+    expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
+    expect(page.locator("nav")).to_contain_text("退出")
+
+    pages = {
+        "home": "/",
+        "complaints-mine": "/complaints/mine",
+        "complaints-list": "/complaints/",
+        "complaint-intake": f"/complaints/new?customer_id={cases['customer'].id}",
+        "complaint-listen": f"/complaints/{cases['listen'].id}",
+        "complaint-resolve": f"/complaints/{cases['resolve'].id}",
+        "complaint-follow-up": f"/complaints/{cases['follow_up'].id}",
+        "complaint-report": f"/complaints/{cases['follow_up'].id}/report",
+        "work-orders": "/work-orders/",
+        "workshop-board": "/work-orders/board",
+        "work-order-authorised": f"/work-orders/{cases['estimated'].id}",
+        "work-order-quality-check": f"/work-orders/{cases['quality_check'].id}",
+        "claims-board": "/claims/",
+        "claim-assessment": f"/claims/{cases['assessment'].id}",
+        "claim-documents": f"/claims/{cases['documents'].id}",
+        "customer": f"/customers/{cases['customer'].id}",
+        "sla-timers": "/sla/timers",
+        "sla-policies": "/sla/policies",
+        "inbox": "/notifications/",
+    }
+    found = {}
+    for name, path in pages.items():
+        m.goto(path)
+        expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
+        left = leftovers(page, sentences)
+        if left:
+            found[name] = left
+        m.shot(f"zh-{name}")
+    # Text of a domain that has no Chinese catalogue yet is expected to be English: reported, not failed
+    # here (test_i18n fails for the missing catalogue). Once its catalogue exists, its leftovers fail too.
+    pending = without_catalogue()
+    waiting = {name: [t for t in left if sentences[t] <= pending] for name, left in found.items()}
+    wrong = {name: [t for t in left if not sentences[t] <= pending] for name, left in found.items()}
+    wrong = {name: left for name, left in wrong.items() if left}
+    assert not wrong, "English left in the Chinese UI:\n" + "\n".join(
+        f"  {name}: {left}" for name, left in wrong.items())
+    waiting = {name: left for name, left in waiting.items() if left}
+    if waiting:
+        pytest.xfail(f"no zh catalogue yet for {', '.join(sorted(pending))}; English shown on: "
+                     + "; ".join(f"{name} ({len(left)})" for name, left in waiting.items()))
