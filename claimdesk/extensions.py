@@ -34,7 +34,7 @@ babel = Babel()
 class ClaimdeskApi(Api):
     """flask-smorest's Api with the api.md error body as its documented error schema."""
 
-    from .core.openapi import ErrorSchema as ERROR_SCHEMA  # noqa: N811
+    from .core.openapi import ErrorSchema as ERROR_SCHEMA
 
 
 def _error_plugin():

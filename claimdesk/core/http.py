@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 from flask import Flask
-from werkzeug.routing import IntegerConverter
 from marshmallow import Schema, fields, validate
+from werkzeug.routing import IntegerConverter
 
 from ..extensions import db
 from . import uow  # noqa: F401
 from .openapi import ErrorSchema  # noqa: F401  (the error body schema, kept importable from here)
-
 
 MAX_ID = 2**31 - 1
 

@@ -34,6 +34,8 @@ def _ids(model, store_id, limit=12, where=None):
 
 
 def seed_fuzz_data(app) -> FuzzData:
+    from werkzeug.datastructures import FileStorage
+
     from claimdesk import demo
     from claimdesk.auth import services as auth_services
     from claimdesk.auth.models import Store, User
@@ -47,7 +49,6 @@ def seed_fuzz_data(app) -> FuzzData:
     from claimdesk.notifications.models import Notification
     from claimdesk.workorders.models import WorkOrder
     from tests.claims.factories import PDF, PNG
-    from werkzeug.datastructures import FileStorage
 
     with app.app_context():
         demo.seed(stores=2, customers=5, months=1, cases=8, seed_value=11, echo=lambda *a, **k: None)

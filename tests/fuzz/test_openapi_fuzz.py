@@ -17,8 +17,12 @@ from collections import Counter
 import pytest
 import schemathesis
 from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (content_type_conformance, response_headers_conformance,
-                                               response_schema_conformance, status_code_conformance)
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 MAX_EXAMPLES = int(os.environ.get("CLAIMDESK_FUZZ_EXAMPLES", "20"))
 SEED = int(os.environ.get("CLAIMDESK_FUZZ_SEED", "20260508"))
@@ -118,8 +122,7 @@ def _report():
     target = os.environ.get("CLAIMDESK_FUZZ_REPORT")
     if target:
         with open(target, "w") as fh:
-            for (label, status), n in sorted(SEEN.items()):
-                fh.write(f"{label}\t{status}\t{n}\n")
+            fh.writelines(f"{label}\t{status}\t{n}\n" for (label, status), n in sorted(SEEN.items()))
 
 
 @schema.parametrize()

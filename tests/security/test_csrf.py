@@ -145,7 +145,7 @@ def test_a_session_cookie_does_not_authenticate_the_api(app, world, monkeypatch)
     assert resp.status_code == 401
 
 
-FORM_RE = re.compile(r"<form\b[^>]*>.*?</form>", re.S | re.I)
+FORM_RE = re.compile(r"<form\b[^>]*>.*?</form>", re.DOTALL | re.IGNORECASE)
 
 
 @pytest.mark.parametrize("template", sorted(p.relative_to(TEMPLATES).as_posix() for p in TEMPLATES.rglob("*.html")))
@@ -153,6 +153,6 @@ def test_every_post_form_in_the_templates_carries_the_token(template):
     text = (TEMPLATES / template).read_text()
     for form in FORM_RE.findall(text):
         opening = form[:form.index(">") + 1]
-        if not re.search(r'method\s*=\s*"?post', opening, re.I):
+        if not re.search(r'method\s*=\s*"?post', opening, re.IGNORECASE):
             continue
         assert "csrf" in form or "hidden_tag()" in form, f"{template}: a POST form without the CSRF token: {opening}"

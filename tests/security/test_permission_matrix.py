@@ -225,7 +225,7 @@ def test_every_route_has_an_entry(app):
 # --- the world the matrix runs in -----------------------------------------------------------------------
 # Built once per module and really committed (like tests/fuzz); every test still runs in the usual
 # rolled-back transaction, so whatever a permitted caller changes is undone before the next route.
-from types import SimpleNamespace as Ref  # noqa: E402
+from types import SimpleNamespace as Ref
 
 
 def _ref(obj, *attrs):
@@ -244,13 +244,14 @@ class Side:
 
 
 def _side(store, advisor):
+    from werkzeug.datastructures import FileStorage
+
     from claimdesk.core import uow
     from claimdesk.documents import services as documents
     from claimdesk.workorders.services import open_work_order
     from tests.claims.factories import PNG, InsurerFactory, new_claim
     from tests.complaints.factories import open_complaint
     from tests.factories import CustomerFactory, VehicleFactory
-    from werkzeug.datastructures import FileStorage
 
     customer = CustomerFactory(store=store)
     vehicle = VehicleFactory(customer=customer)
