@@ -156,6 +156,9 @@ def register_request_hooks(app) -> None:
             "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
             "object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
         )
+        if app.config.get("SESSION_COOKIE_SECURE") and request.is_secure:
+            # production behind TLS: browsers stay on https (secure cookies would not be sent otherwise)
+            resp.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return resp
 
 

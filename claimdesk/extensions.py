@@ -29,6 +29,20 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
-api = Api()
+
+
+class ClaimdeskApi(Api):
+    """flask-smorest's Api with the api.md error body as its documented error schema."""
+
+    from .core.openapi import ErrorSchema as ERROR_SCHEMA
+
+
+def _error_plugin():
+    from .core.openapi import ErrorResponsesPlugin
+
+    return ErrorResponsesPlugin()
+
+
+api = ClaimdeskApi(spec_kwargs={"extra_plugins": [_error_plugin()]})
 # Storage comes from RATELIMIT_STORAGE_URI (Redis when configured, else memory); see config.py.
 limiter = Limiter(key_func=get_remote_address)

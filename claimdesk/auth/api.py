@@ -48,7 +48,11 @@ class Tokens(MethodView):
 
     @blp.arguments(TokenIn)
     @blp.response(201, TokenOut)
+    @blp.alt_response(401, description="Wrong username or password, or the account is locked.")
+    @blp.alt_response(429, description="Too many attempts from this address; wait and try again.")
+    @blp.doc(security=[])
     def post(self, data):
+        """Log in: a bearer token for `Authorization: Bearer <token>` (no token needed to ask)."""
         user = services.authenticate(data["username"], data["password"])
         if user is None:
             # The failed-attempt counter must persist even though we answer 401.

@@ -5,7 +5,7 @@ import logging
 
 from flask import Flask, flash, jsonify, redirect, render_template, request
 from flask_babel import gettext as _
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
@@ -108,7 +108,18 @@ def _flatten_webargs(messages) -> dict:
     return flat
 
 
+def _str_keys(value):
+    """Field errors keyed by what the client sent: a form part without a usable name comes back from
+    webargs as None, which JSON (with sorted keys) cannot take."""
+    if isinstance(value, dict):
+        return {str(k): _str_keys(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_str_keys(v) for v in value]
+    return value
+
+
 def _respond(status: int, code: str, message: str, fields=None, extra=None, headers=None):
+    fields = _str_keys(fields) if fields else fields
     if wants_json():
         resp = jsonify(error_body(status, code, message, fields, extra))
         resp.status_code = status
@@ -142,6 +153,16 @@ def register_error_handlers(app: Flask) -> None:
         db.session.rollback()
         log.error("database unavailable: %s", err.__class__.__name__)
         return _respond(503, "service_unavailable", _("The database is unavailable; nothing was saved. Try again."))
+
+    @app.errorhandler(DataError)
+    @app.errorhandler(OverflowError)
+    def _out_of_range(err):
+        # The database (or date arithmetic) refused a value the schemas let through, e.g. an id
+        # beyond 32 bits (PostgreSQL: "integer out of range"): the caller's input, not our fault.
+        db.session.rollback()
+        log.warning("value out of range on %s %s: %s", request.method, request.path,
+                    str(getattr(err, "orig", err)).splitlines()[0][:200])
+        return _respond(422, "validation_error", _("A value is out of range or too long."))
 
     @app.errorhandler(DBAPIError)
     def _db_error(err):

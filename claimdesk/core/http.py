@@ -3,13 +3,30 @@ from __future__ import annotations
 
 from flask import Flask
 from marshmallow import Schema, fields, validate
+from werkzeug.routing import IntegerConverter
 
 from ..extensions import db
 from . import uow  # noqa: F401
+from .openapi import ErrorSchema  # noqa: F401  (the error body schema, kept importable from here)
+
+MAX_ID = 2**31 - 1
+
+
+class IdConverter(IntegerConverter):
+    """`<int:…>` in every route matches only ids the database can hold (a PostgreSQL integer): a
+    larger number is an unknown id, 404, instead of reaching the database and failing there."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
 
 
 class ClaimdeskFlask(Flask):
     """Commits the unit of work once, after the view returns; errors roll back (see errors.py)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.url_map.converters["int"] = IdConverter
 
     def dispatch_request(self):
         rv = super().dispatch_request()
@@ -52,12 +69,3 @@ def paginate(stmt, args: dict, *, count: bool = True) -> dict:
             stmt.order_by(None).subquery()))
     return {"items": items, "total": total, "page": page, "per_page": per_page}
 
-
-class ErrorSchema(Schema):
-    class ErrorBody(Schema):
-        status = fields.Integer()
-        code = fields.String()
-        message = fields.String()
-        fields_ = fields.Dict(data_key="fields")
-
-    error = fields.Nested(ErrorBody)

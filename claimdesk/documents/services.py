@@ -106,18 +106,29 @@ def load_for(user, document_id: int) -> Document:
     return doc
 
 
+def download_name(doc: Document) -> str:
+    """The uploader's file name, but ending in the extension of what the bytes are: a PDF uploaded as
+    "x.html" is saved as "x.html.pdf", so that opening the saved file never runs it as a page."""
+    name = doc.original_filename or "document"
+    ext = ACCEPTED_TYPES.get(doc.content_type)
+    aliases = {"jpg": (".jpg", ".jpeg")}.get(ext, (f".{ext}",)) if ext else ()
+    if ext and not name.lower().endswith(aliases):
+        name = f"{name}.{ext}"
+    return name
+
+
 def send(doc: Document):
     """The file as a download; only images and PDF may be shown inline, never as HTML."""
     path = storage_path(doc.sha256)
     if not path.is_file():
         raise NotFound(str(_l("The file of document %(id)s is missing from storage.", id=doc.id)))
     resp = send_file(path, mimetype=doc.content_type, as_attachment=not doc.inline_ok,
-                     download_name=doc.original_filename, max_age=0, conditional=True, etag=doc.sha256)
+                     download_name=download_name(doc), max_age=0, conditional=True, etag=doc.sha256)
     if doc.inline_ok:
         # send_file only sets Content-Disposition for attachments; say "inline" explicitly.
         from werkzeug.http import dump_options_header
 
-        resp.headers["Content-Disposition"] = _disposition("inline", doc.original_filename, dump_options_header)
+        resp.headers["Content-Disposition"] = _disposition("inline", download_name(doc), dump_options_header)
     resp.headers["X-Content-Type-Options"] = "nosniff"
     resp.headers["Cache-Control"] = "private, no-store"
     return resp

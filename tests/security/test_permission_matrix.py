@@ -1,0 +1,524 @@
+"""The permission matrix: every route of the app (API and HTML, from app.url_map) × every role ×
+own store / other store, against one declarative table (MATRIX below).
+
+How to read an entry `R(who, pre=…, store=…)`:
+- `who`: roles that may use the route (after any state or field check: they never see 401/403/404);
+- `pre`: roles that pass the check made *before* the record is looked up (default: `who`); a role in
+  `pre` but not in `who` is refused once the record is found (403; on HTML action forms the refusal is
+  a redirect with a flash and the case unchanged);
+- `store`: the URL names a record that belongs to a store — the same URL with the other store's record
+  must answer 404 to every role in `pre` (existence never leaks) and 403 to the rest;
+- `ok`: the status a permitted GET answers (200 unless said otherwise);
+- `anywhere`: roles for which the other store's record is no different (admins configure every
+  store's SLA calendar).
+Anonymous callers get 401 (API) or a redirect to the login page (HTML) unless the route is PUBLIC.
+
+A route in url_map without an entry fails `test_every_route_has_an_entry` — add it here when you add it.
+"""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import pytest
+import sqlalchemy as sa
+
+from tests.security.samples import request_schemas, sample
+
+CR, ADV, WS, MGR, ADM = "customer_relations", "advisor", "workshop", "manager", "admin"
+ROLES = (CR, ADV, WS, MGR, ADM)
+ALL = frozenset(ROLES)
+STAFF = ALL - {ADM}
+NOBODY = frozenset()
+
+
+@dataclass(frozen=True)
+class R:
+    who: frozenset
+    pre: frozenset | None = None
+    store: bool = False
+    ok: int | tuple = 200
+    refusal: str = "403"  # or "flash": HTML action forms go back to the case with a message
+    anywhere: frozenset = frozenset()  # roles that act on every store's record (group-wide by design)
+    anon_ok: int | None = None  # what a permitted anonymous GET answers, when it differs from `ok`
+    body: object = None  # callable(world, role) -> JSON body, where the sampled one cannot work
+
+    @property
+    def before(self) -> frozenset:
+        return self.who | (self.pre or frozenset())
+
+
+def roles(*names) -> frozenset:
+    return frozenset(names)
+
+
+# --- the policy, per permission (auth/permissions.py must agree) ------------------------------------
+CUSTOMERS_READ, CUSTOMERS_WRITE = ALL, roles(CR, ADV, MGR, ADM)
+WO_READ, WO_CREATE, PARTS_WRITE = STAFF, roles(ADV, MGR), roles(ADV, WS, MGR, ADM)
+COMPLAINTS_READ, COMPLAINTS_CREATE = STAFF, roles(CR, ADV, MGR)
+CLAIMS_READ, CLAIMS_CREATE, UPLOAD = roles(CR, ADV, MGR), roles(ADV, MGR), roles(ADV, MGR)
+INSURERS_READ, INSURERS_WRITE = ALL, roles(ADV, MGR, ADM)
+SLA_READ, SLA_ADMIN = ALL, roles(MGR, ADM)
+GROUP_WIDE = roles(ADM)  # SLA calendars: admins configure every store (sla.services.is_group_wide)
+
+# --- case actions: who may run each (managers always may) --------------------------------------------
+WO_ACTIONS = {
+    **dict.fromkeys(["check_in", "estimate", "remove_line", "decide_warranty", "authorise", "decide_extra_work",
+                     "notify_customer", "deliver", "cancel"], roles(ADV, MGR)),
+    **dict.fromkeys(["dispatch", "complete_repair", "pass_check", "fail_check", "wash"], roles(WS, MGR)),
+    "request_extra_work": roles(ADV, WS, MGR),
+    "follow_up": roles(ADV, CR, MGR),
+    **dict.fromkeys(["assign", "pause", "resume", "acknowledge"], roles(ADV, WS, MGR)),
+    "note": roles(ADV, WS, CR, MGR),
+}
+COMPLAINT_ACTIONS = {
+    **dict.fromkeys(["listen", "apologise", "resolve", "escalate"], roles(CR, ADV, MGR)),
+    "follow_up": roles(CR, MGR),
+    "close": roles(MGR),
+    **dict.fromkeys(["assign", "pause", "resume", "acknowledge", "note"], roles(CR, ADV, MGR)),
+}
+CLAIM_ACTIONS = {
+    **dict.fromkeys(["update_report", "schedule_assessment", "vehicle_arrived", "assess", "supplement",
+                     "decide_supplement", "customer_supplement_decision", "complete_repair", "collect_document",
+                     "submit", "record_payout", "close", "declare_total_loss", "reject", "withdraw", "assign",
+                     "pause", "resume", "acknowledge"], roles(ADV, MGR)),
+    "authorise_release": roles(MGR),
+    "note": roles(ADV, CR, MGR),
+}
+
+PUBLIC = {"GET /healthz", "GET /readyz", "GET /static/<path:filename>", "GET /login", "POST /login",
+          "POST /lang/<code>", "GET /api/v1/openapi.json", "POST /api/v1/auth/tokens"}
+
+MATRIX: dict[str, R] = {
+    # public
+    "GET /healthz": R(ALL), "GET /readyz": R(ALL), "GET /static/<path:filename>": R(ALL),
+    "GET /login": R(ALL, ok=302, anon_ok=200),  # a logged-in user is sent on
+    "POST /login": R(ALL), "POST /lang/<code>": R(ALL), "GET /api/v1/openapi.json": R(ALL),
+    "POST /api/v1/auth/tokens": R(ALL, body=lambda world, role: {
+        "username": world["users"].get(role, world["users"][MGR]).username, "password": "secret-pass-1"}),
+    # session, home, inbox, own settings
+    "POST /logout": R(ALL), "GET /": R(ALL), "GET /search": R(ALL), "GET /admin/me": R(ALL),
+    "POST /admin/me": R(ALL), "GET /notifications/": R(ALL), "POST /notifications/read-all": R(ALL),
+    "POST /notifications/<int:notification_id>/open": R(ALL, store=True),
+    "GET /api/v1/me": R(ALL), "GET /api/v1/stores": R(ALL), "GET /api/v1/users": R(ALL),
+    "DELETE /api/v1/auth/tokens/current": R(ALL), "GET /api/v1/notifications": R(ALL),
+    "POST /api/v1/notifications/read-all": R(ALL),
+    "POST /api/v1/notifications/<int:notification_id>/read": R(ALL, store=True),
+    # administration
+    "GET /admin/users": R(roles(ADM)), "POST /admin/users": R(roles(ADM)),
+    "POST /admin/users/<int:user_id>/active": R(roles(ADM)),
+    "GET /admin/stores": R(roles(ADM)), "POST /admin/stores": R(roles(ADM)),
+    # customers and vehicles
+    "GET /customers/": R(CUSTOMERS_READ), "GET /customers/new": R(CUSTOMERS_WRITE),
+    "POST /customers/new": R(CUSTOMERS_WRITE),
+    "GET /customers/<int:customer_id>": R(CUSTOMERS_READ, store=True),
+    "GET /customers/<int:customer_id>/edit": R(CUSTOMERS_WRITE, store=True),
+    "POST /customers/<int:customer_id>/edit": R(CUSTOMERS_WRITE, store=True),
+    "GET /customers/<int:customer_id>/vehicles/new": R(CUSTOMERS_WRITE, store=True),
+    "POST /customers/<int:customer_id>/vehicles/new": R(CUSTOMERS_WRITE, store=True),
+    "GET /customers/vehicles/<int:vehicle_id>": R(CUSTOMERS_READ, store=True),
+    "GET /customers/vehicles/<int:vehicle_id>/edit": R(CUSTOMERS_WRITE, store=True),
+    "POST /customers/vehicles/<int:vehicle_id>/edit": R(CUSTOMERS_WRITE, store=True),
+    "GET /api/v1/customers": R(CUSTOMERS_READ), "POST /api/v1/customers": R(CUSTOMERS_WRITE),
+    "GET /api/v1/customers/<int:customer_id>": R(CUSTOMERS_READ, store=True),
+    "PATCH /api/v1/customers/<int:customer_id>": R(CUSTOMERS_WRITE, store=True),
+    "GET /api/v1/vehicles": R(CUSTOMERS_READ), "POST /api/v1/vehicles": R(CUSTOMERS_WRITE),
+    "GET /api/v1/vehicles/<int:vehicle_id>": R(CUSTOMERS_READ, store=True),
+    "PATCH /api/v1/vehicles/<int:vehicle_id>": R(CUSTOMERS_WRITE, store=True),
+    # work orders
+    "GET /work-orders/": R(WO_READ), "GET /work-orders/board": R(WO_READ),
+    "GET /work-orders/new": R(WO_CREATE), "POST /work-orders/new": R(WO_CREATE),
+    "GET /work-orders/parts": R(WO_READ), "POST /work-orders/parts": R(PARTS_WRITE - {ADM}, pre=WO_READ),
+    "GET /work-orders/<int:case_id>": R(WO_READ, store=True),
+    "GET /work-orders/<int:case_id>/print": R(WO_READ, store=True),
+    "GET /work-orders/<int:case_id>/settlement": R(WO_READ, store=True, ok=302),  # only once ready
+    "GET /api/v1/work-orders": R(WO_READ), "POST /api/v1/work-orders": R(WO_CREATE),
+    "GET /api/v1/work-orders/<int:case_id>": R(WO_READ, store=True),
+    "GET /api/v1/work-orders/<int:case_id>/recommendations": R(WO_READ, store=True),
+    "GET /api/v1/work-orders/<int:case_id>/events": R(WO_READ, store=True),
+    # parts stock: admins may add parts (parts.write) but reading goes with the work orders
+    "GET /api/v1/parts": R(WO_READ), "POST /api/v1/parts": R(PARTS_WRITE),
+    # complaints
+    "GET /complaints/": R(COMPLAINTS_READ), "GET /complaints/mine": R(COMPLAINTS_READ),
+    "GET /complaints/new": R(COMPLAINTS_CREATE), "POST /complaints/new": R(COMPLAINTS_CREATE),
+    "GET /complaints/<int:case_id>": R(COMPLAINTS_READ, store=True),
+    "GET /complaints/<int:case_id>/report": R(COMPLAINTS_READ, store=True),
+    "GET /api/v1/complaints": R(COMPLAINTS_READ), "POST /api/v1/complaints": R(COMPLAINTS_CREATE),
+    "GET /api/v1/complaints/<int:complaint_id>": R(COMPLAINTS_READ, store=True),
+    "GET /api/v1/complaints/<int:case_id>/events": R(COMPLAINTS_READ, store=True),
+    # claims, insurers, documents
+    "GET /claims/": R(CLAIMS_READ), "GET /claims/list": R(CLAIMS_READ),
+    "GET /claims/waiting-documents": R(CLAIMS_READ), "GET /claims/receivables": R(CLAIMS_READ),
+    "GET /claims/new": R(CLAIMS_CREATE), "POST /claims/new": R(CLAIMS_CREATE),
+    "GET /claims/<int:case_id>": R(CLAIMS_READ, store=True),
+    "GET /claims/<int:case_id>/documents/print": R(CLAIMS_READ, store=True),
+    "POST /claims/<int:case_id>/documents": R(UPLOAD, pre=CLAIMS_READ, store=True),
+    "GET /claims/insurers": R(INSURERS_READ), "GET /claims/insurers/new": R(INSURERS_WRITE),
+    "POST /claims/insurers/new": R(INSURERS_WRITE),
+    "GET /claims/insurers/<int:insurer_id>/edit": R(INSURERS_WRITE),
+    "POST /claims/insurers/<int:insurer_id>/edit": R(INSURERS_WRITE),
+    "GET /api/v1/claims": R(CLAIMS_READ), "POST /api/v1/claims": R(CLAIMS_CREATE),
+    "GET /api/v1/claims/receivables": R(CLAIMS_READ),
+    "GET /api/v1/claims/<int:claim_id>": R(CLAIMS_READ, store=True),
+    "GET /api/v1/claims/<int:case_id>/events": R(CLAIMS_READ, store=True),
+    "GET /api/v1/claims/<int:claim_id>/documents": R(CLAIMS_READ, store=True),
+    "POST /api/v1/claims/<int:claim_id>/documents": R(UPLOAD, store=True),
+    "GET /api/v1/insurers": R(INSURERS_READ), "POST /api/v1/insurers": R(INSURERS_WRITE),
+    "GET /api/v1/insurers/<int:insurer_id>": R(INSURERS_READ),
+    "PATCH /api/v1/insurers/<int:insurer_id>": R(INSURERS_WRITE),
+    "GET /documents/<int:document_id>/content": R(CLAIMS_READ, pre=ALL, store=True),
+    "GET /api/v1/documents/<int:document_id>": R(CLAIMS_READ, pre=ALL, store=True),
+    "GET /api/v1/documents/<int:document_id>/content": R(CLAIMS_READ, pre=ALL, store=True),
+    # SLA
+    "GET /sla/timers": R(SLA_READ), "GET /sla/policies": R(SLA_ADMIN),
+    "GET /sla/policies/<key>/edit": R(SLA_ADMIN), "POST /sla/policies/<key>/edit": R(SLA_ADMIN),
+    # the preview page, or back to the list when there is nothing to re-baseline in the caller's scope
+    "GET /sla/policies/<key>/rebaseline": R(SLA_ADMIN, ok=(200, 302)),
+    "POST /sla/policies/<key>/rebaseline": R(SLA_ADMIN),
+    "GET /sla/calendar": R(SLA_READ), "POST /sla/calendar": R(SLA_ADMIN),
+    "POST /sla/calendar/<int:store_id>/days": R(SLA_ADMIN, store=True, anywhere=GROUP_WIDE),
+    "POST /sla/calendar/<int:store_id>/days/<int:day_id>/delete": R(SLA_ADMIN, store=True, anywhere=GROUP_WIDE),
+    "GET /api/v1/sla/policies": R(SLA_ADMIN), "GET /api/v1/sla/policies/<string:key>": R(SLA_ADMIN),
+    "PUT /api/v1/sla/policies/<string:key>": R(SLA_ADMIN, body=lambda world, role: {"target_seconds": 7200}),
+    "POST /api/v1/sla/policies/<string:key>/rebaseline": R(SLA_ADMIN),
+    "GET /api/v1/sla/rebaselines": R(SLA_ADMIN), "GET /api/v1/sla/timers": R(SLA_READ),
+    "GET /api/v1/sla/jobs": R(SLA_ADMIN),
+    "GET /api/v1/sla/calendars/<int:store_id>": R(SLA_READ, store=True, anywhere=GROUP_WIDE),
+    "PUT /api/v1/sla/calendars/<int:store_id>": R(SLA_ADMIN, pre=ALL, store=True, anywhere=GROUP_WIDE),
+    "POST /api/v1/sla/calendars/<int:store_id>/days": R(SLA_ADMIN, pre=ALL, store=True, anywhere=GROUP_WIDE),
+    "DELETE /api/v1/sla/calendars/<int:store_id>/days/<int:day_id>": R(SLA_ADMIN, pre=ALL, store=True,
+                                                                         anywhere=GROUP_WIDE),
+}
+for _path, _html, _read, _actions in (
+        ("work-orders", "/work-orders/<int:case_id>/act/<action>", WO_READ, WO_ACTIONS),
+        ("complaints", "/complaints/<int:case_id>/actions/<action>", COMPLAINTS_READ, COMPLAINT_ACTIONS),
+        ("claims", "/claims/<int:case_id>/actions/<action>", CLAIMS_READ, CLAIM_ACTIONS)):
+    for _name, _who in _actions.items():
+        MATRIX[f"POST /api/v1/{_path}/<int:case_id>/actions/{_name}"] = R(_who, pre=_read, store=True)
+        MATRIX[f"POST {_html}#{_name}"] = R(_who, pre=_read, store=True, refusal="flash")
+
+
+def url_rules(app) -> dict[str, object]:
+    """'METHOD rule' -> werkzeug Rule, for every route and method (HEAD/OPTIONS are Flask's own)."""
+    out = {}
+    for rule in app.url_map.iter_rules():
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            out[f"{method} {rule.rule}"] = rule
+    return out
+
+
+def test_every_route_has_an_entry(app):
+    keys = set(url_rules(app))
+    declared = {k.split("#")[0] for k in MATRIX}
+    missing = sorted(keys - declared)
+    assert not missing, f"routes without a permission-matrix entry (add them to MATRIX): {missing}"
+    stale = sorted(declared - keys)
+    assert not stale, f"MATRIX entries for routes that do not exist: {stale}"
+    # every action of every workflow is in the table, no more
+    from claimdesk.core.workflow import REGISTRY
+
+    for case_type, actions in (("work_order", WO_ACTIONS), ("complaint", COMPLAINT_ACTIONS),
+                               ("claim", CLAIM_ACTIONS)):
+        assert set(REGISTRY[case_type].actions) == set(actions), case_type
+
+
+# --- the world the matrix runs in -----------------------------------------------------------------------
+# Built once per module and really committed (like tests/fuzz); every test still runs in the usual
+# rolled-back transaction, so whatever a permitted caller changes is undone before the next route.
+from types import SimpleNamespace as Ref
+
+
+def _ref(obj, *attrs):
+    return Ref(id=obj.id, model=type(obj), **{a: getattr(obj, a) for a in attrs})
+
+
+@dataclass
+class Side:
+    store: Ref
+    customer: Ref
+    vehicle: Ref
+    work_order: Ref
+    complaint: Ref
+    claim: Ref
+    document: Ref
+
+
+def _side(store, advisor):
+    from werkzeug.datastructures import FileStorage
+
+    from claimdesk.core import uow
+    from claimdesk.documents import services as documents
+    from claimdesk.workorders.services import open_work_order
+    from tests.claims.factories import PNG, InsurerFactory, new_claim
+    from tests.complaints.factories import open_complaint
+    from tests.factories import CustomerFactory, VehicleFactory
+
+    customer = CustomerFactory(store=store)
+    vehicle = VehicleFactory(customer=customer)
+    wo = open_work_order(advisor, {"customer_id": customer.id, "vehicle_id": vehicle.id, "mileage_km": 21000,
+                                   "customer_description": "Squeak when braking"})
+    complaint = open_complaint(advisor, customer, vehicle=vehicle, severity="medium")
+    claim = new_claim(advisor, store, InsurerFactory(), customer=customer, vehicle=vehicle)
+    doc = documents.save_upload(advisor, claim, "policy", FileStorage(io.BytesIO(PNG), filename="p.png"))
+    uow.commit()
+    return Side(_ref(store), _ref(customer), _ref(vehicle), _ref(wo), _ref(complaint),
+                _ref(claim, "insurer_id"), _ref(doc))
+
+
+def build_world(app) -> dict:
+    from claimdesk.core import uow
+    from claimdesk.extensions import db
+    from claimdesk.notifications.models import Notification
+    from tests.factories import StoreFactory, UserFactory
+
+    with app.app_context():
+        store, other_store = StoreFactory(code="M01"), StoreFactory(code="M02")
+        users = {role: UserFactory(role=role, username=f"m_{role}", store=store) for role in ROLES}
+        other_users = {role: UserFactory(role=role, username=f"o_{role}", store=other_store)
+                       for role in (ADV, MGR)}
+        own, other = _side(store, users[ADV]), _side(other_store, other_users[ADV])
+        notices = {}
+        for user in [*users.values(), other_users[MGR]]:
+            n = Notification(user_id=user.id, kind="sla_warning", dedupe_key=f"matrix:{user.id}", data={})
+            db.session.add(n)
+            db.session.flush()
+            notices[user.id] = n.id
+        spare = {"own": UserFactory(role=ADV, username="m_spare", store=store),
+                 "other": UserFactory(role=ADV, username="o_spare", store=other_store)}
+        uow.commit()
+        return {"users": {r: _ref(u, "username") for r, u in users.items()}, "own": own, "other": other,
+                "notices": notices, "spare": {k: _ref(u) for k, u in spare.items()},
+                "other_manager": _ref(other_users[MGR])}
+
+
+@pytest.fixture(scope="module")
+def world(app):
+    from tests.conftest import truncate_all
+
+    try:
+        yield build_world(app)
+    finally:
+        truncate_all(app)
+
+
+def _new_day(store_id: int) -> int:
+    from datetime import date
+
+    from claimdesk.auth.models import Store
+    from claimdesk.core import uow
+    from claimdesk.extensions import db
+    from claimdesk.sla import policies
+
+    row = policies.calendar_for_edit(db.session.get(Store, store_id), None)
+    taken = {d.day for d in row.days}
+    day = next(date(2031, 1, n) for n in range(1, 29) if date(2031, 1, n) not in taken)
+    new_id = policies.add_days(row, day, None, "holiday", "Matrix")[0].id
+    uow.commit()
+    return new_id
+
+
+def _case_for(rule: str, side: Side):
+    if "work-orders" in rule:
+        return side.work_order
+    if "complaints" in rule:
+        return side.complaint
+    return side.claim
+
+
+def fill(rule_key: str, rule, world, role: str, where: str) -> str:
+    """The URL of `rule` with ids of `where` ("own" or "other") as seen by `role`."""
+    side = world[where]
+    action = rule_key.split("#")[1] if "#" in rule_key else None
+    values = {}
+    for arg in rule.arguments:
+        if arg == "case_id":
+            values[arg] = _case_for(rule.rule, side).id
+        elif arg == "complaint_id":
+            values[arg] = side.complaint.id
+        elif arg == "claim_id":
+            values[arg] = side.claim.id
+        elif arg == "customer_id":
+            values[arg] = side.customer.id
+        elif arg == "vehicle_id":
+            values[arg] = side.vehicle.id
+        elif arg == "document_id":
+            values[arg] = side.document.id
+        elif arg == "insurer_id":
+            values[arg] = side.claim.insurer_id
+        elif arg == "store_id":
+            values[arg] = side.store.id
+        elif arg == "day_id":
+            values[arg] = _new_day(side.store.id)  # a fresh one each time: a permitted caller deletes it
+        elif arg == "user_id":
+            values[arg] = world["spare"][where].id
+        elif arg == "notification_id":
+            me = world["users"][role].id if role in world["users"] else world["users"][MGR].id
+            values[arg] = world["notices"][me] if where == "own" else world["notices"][world["other_manager"].id]
+        elif arg == "key":
+            values[arg] = "complaint.first_response"
+        elif arg == "code":
+            values[arg] = "en"  # the shared clients must stay in English for the refusal check
+        elif arg == "filename":
+            values[arg] = "css/app.css"
+        elif arg == "action":
+            values[arg] = action
+        else:
+            raise AssertionError(f"the matrix does not know how to fill <{arg}> of {rule.rule}")
+    url = rule.rule
+    for arg, value in values.items():
+        url = __import__("re").sub(rf"<(?:[^:<>]+:)?{arg}>", str(value), url)
+    return url
+
+
+def _ids(world, where):
+    side = world[where]
+    return {"customer_id": side.customer.id, "vehicle_id": side.vehicle.id, "work_order_id": side.work_order.id,
+            "insurer_id": side.claim.insurer_id, "assignee_id": world["users"][ADV].id,
+            "store_id": side.store.id, "kind": "policy"}
+
+
+def call(app, clients, tokens, rule_key, rule, world, role, where):
+    method, _rule = rule_key.split("#")[0].split(" ", 1)
+    url = fill(rule_key, rule, world, role, where)
+    api = url.startswith("/api/")
+    kw = {}
+    if api and method in ("POST", "PUT", "PATCH"):
+        schemas = request_schemas(app, rule.endpoint, method)
+        ids = _ids(world, "own")
+        body, form, files = {}, {}, {}
+        for location, schema in schemas:
+            if location == "json":
+                body = sample(schema, ids)
+            elif location == "form":
+                form = sample(schema, ids)
+            elif location == "files":
+                from tests.claims.factories import PNG
+
+                files = {name: (io.BytesIO(PNG), "scan.png") for name in sample(schema, ids)}
+        if form or files:
+            kw = {"data": {**form, **files}, "content_type": "multipart/form-data"}
+        else:
+            kw = {"json": MATRIX[rule_key].body(world, role) if MATRIX[rule_key].body else body}
+    headers = {}
+    client = clients.get(role)
+    if api and role in tokens:
+        headers["Authorization"] = f"Bearer {tokens[role]}"
+    if client is None:
+        client = app.test_client()
+    if role in tokens and (rule.rule.endswith("/logout") or rule.rule.endswith("/tokens/current")):
+        client = clients["fresh"](role)  # do not log the shared client out
+        if api:
+            headers["Authorization"] = f"Bearer {clients['token'](role)}"
+    return getattr(client, method.lower())(url, headers=headers, **kw), url
+
+
+@pytest.fixture(scope="module")
+def sessions(app, world):
+    from claimdesk.auth import services
+    from claimdesk.core import uow
+
+    def login(role):
+        c = app.test_client()
+        resp = c.post("/login", data={"username": world["users"][role].username, "password": "secret-pass-1"})
+        assert resp.status_code == 302
+        return c
+
+    def token(role):
+        from claimdesk.auth.models import User
+        from claimdesk.extensions import db
+
+        t, _row = services.issue_token(db.session.get(User, world["users"][role].id))
+        uow.commit()
+        return t
+
+    clients = {role: login(role) for role in ROLES}
+    clients["fresh"] = login
+    clients["token"] = token
+    with app.app_context():
+        tokens = {role: token(role) for role in ROLES}
+    return clients, tokens
+
+
+def expected(entry: R, role: str | None, where: str, rule_key: str) -> str:
+    method, path = rule_key.split("#")[0].split(" ", 1)
+    key = rule_key.split("#")[0]
+    if role is None:
+        if key in PUBLIC:
+            return "pass"
+        return "401" if path.startswith("/api/") else "login"
+    if key in PUBLIC and role in entry.who:
+        return "pass"
+    if role not in entry.before:
+        return "403"
+    if entry.store and where == "other" and role not in entry.anywhere:
+        return "404"
+    if role in entry.who:
+        return "pass"
+    return entry.refusal
+
+
+def _version(world, rule_key, where):
+    if "#" not in rule_key:
+        return None
+    case = _case_for(rule_key, world[where])
+    from claimdesk.extensions import db
+
+    return db.session.execute(sa.select(case.model.version).where(case.model.id == case.id)).scalar_one()
+
+
+ROLE_REFUSAL = "Your role may not do this"
+
+
+def _pop_flashes(client) -> list[str]:
+    with client.session_transaction() as sess:
+        return [message for _category, message in sess.pop("_flashes", [])]
+
+
+def check(app, sessions, world, rule_key, rule):
+    clients, tokens = sessions
+    entry = MATRIX[rule_key]
+    method = rule_key.split(" ", 1)[0]
+    problems = []
+    wheres = ("own", "other") if entry.store else ("own",)
+    for role in (*ROLES, None):
+        for where in wheres:
+            if role is None and where == "other":
+                continue
+            want = expected(entry, role, where, rule_key)
+            before = _version(world, rule_key, where)
+            resp, url = call(app, clients if role else {}, tokens if role else {}, rule_key, rule, world,
+                             role or "anonymous", where)
+            got = resp.status_code
+            refused_by_role = role is not None and "#" in rule_key and any(
+                ROLE_REFUSAL in message for message in _pop_flashes(clients[role]))
+            if "#" in rule_key and want == "pass" and refused_by_role:
+                problems.append(f"{role} @ {where}: {method} {url} was refused for the role, expected pass")
+                continue
+            if want == "flash" and not refused_by_role:
+                problems.append(f"{role} @ {where}: {method} {url}: no 'role may not' message, expected a refusal "
+                                f"({got} {resp.get_data(as_text=True)[:300]!r})")
+                continue
+            if want == "pass":
+                ok = entry.anon_ok if role is None and entry.anon_ok else entry.ok
+                good = (got in (ok if isinstance(ok, tuple) else (ok,))) if method == "GET" else (got not in (401, 403, 404) and got < 500)
+            elif want == "login":
+                good = got == 302 and "/login" in resp.headers.get("Location", "")
+            elif want == "flash":
+                good = got == 302 and _version(world, rule_key, where) == before
+            else:
+                good = got == int(want)
+            if not good:
+                problems.append(f"{role or 'anonymous'} @ {where}: {method} {url} -> {got}, expected {want} "
+                                f"{resp.get_data(as_text=True)[:160]!r}")
+    assert not problems, "\n".join(problems)
+
+
+def _keys():
+    return sorted(MATRIX)
+
+
+@pytest.mark.parametrize("rule_key", _keys())
+def test_route_permissions(app, sessions, world, rule_key):
+    rules = url_rules(app)
+    rule = rules[rule_key.split("#")[0]]
+    check(app, sessions, world, rule_key, rule)
