@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from datetime import datetime
+
+import sqlalchemy as sa
 
 from rq.job import Job
 
@@ -16,6 +19,7 @@ from .. import jobs
 from ..core.clock import now
 from ..extensions import db
 from . import engine
+from .models import SlaClock
 
 log = logging.getLogger(__name__)
 
@@ -42,9 +46,20 @@ def schedule_fires(items) -> None:
         pipe.execute()
 
 
+#: RQ keeps scheduled times in whole seconds (truncated), so a job can start up to a second early
+EARLY_WAIT = 1.5
+
+
 def fire_clock(clock_id: int, generation: int) -> int:
     """The step of one clock is due (scheduled at warn/due/escalate time)."""
     t = now()
+    row = db.session.execute(sa.select(SlaClock.generation, SlaClock.next_fire_at).where(
+        SlaClock.id == clock_id)).first()
+    if row is not None and row.generation == generation and row.next_fire_at is not None:
+        early = (row.next_fire_at - t).total_seconds()
+        if 0 < early <= EARLY_WAIT:  # started before its time by the scheduler's rounding: wait it out
+            time.sleep(early)
+            t = now()
     ids = [clock_id] + [i for i, _g, _l in engine.due_clock_ids(t, limit=PIGGYBACK) if i != clock_id]
     fired = engine.process_due(ids, t)
     if fired:
