@@ -129,13 +129,16 @@ def main():
         elapsed = time.perf_counter() - t0
         with app.app_context():
             fired = db.session.scalar(sa.text("SELECT count(*) FROM sla_escalations WHERE level = 2"))
-            span = db.session.execute(sa.text("SELECT min(fired_at), max(fired_at) FROM sla_escalations")).one()
             events_n = db.session.scalar(sa.text("SELECT count(*) FROM case_events"))
             notes = db.session.scalar(sa.text("SELECT count(*) FROM notifications"))
-        busy = (span[1] - span[0]).total_seconds() if span[0] else 0
-        print(f"\n[throughput] one worker breached {fired:,} clocks in {elapsed:.2f} s wall incl. worker start "
-              f"→ {fired / elapsed:,.0f} clocks/s; between first and last breach {busy:.2f} s "
-              f"→ {fired / busy if busy else 0:,.0f} clocks/s (target ≥ 2,000/s). "
+            q = jobs.get_queue("sla")
+            done = [j for j in q.job_class.fetch_many(q.finished_job_registry.get_job_ids(), connection=q.connection)
+                    if j is not None and j.func_name.endswith("fire_batch")]
+            in_jobs = sum((j.ended_at - j.started_at).total_seconds() for j in done)
+        print(f"\n[throughput] one worker (burst, forking) breached {fired:,} clocks: {elapsed:.2f} s wall from "
+              f"process start to exit → {fired / elapsed:,.0f} clocks/s including interpreter and app start-up; "
+              f"{len(done)} batch jobs ran {in_jobs:.2f} s in total (fork, connect, lock, write, commit) → "
+              f"{fired / in_jobs if in_jobs else 0:,.0f} clocks/s (target ≥ 2,000/s). "
               f"{events_n:,} timeline events, {notes:,} notices written.")
 
         # 3. latency due → breach recorded, scheduled jobs + scheduler, one worker ------------------

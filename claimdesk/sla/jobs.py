@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -24,9 +24,11 @@ from .models import SlaClock
 log = logging.getLogger(__name__)
 
 QUEUE = "sla"
-BATCH = 500
+BATCH = 2000
 #: the fast path takes along other clocks due right now (one job, many clocks, under load)
 PIGGYBACK = 200
+#: steps further away than this get their RQ job from `schedule_upcoming`, not at once
+HORIZON = timedelta(hours=1)
 
 
 def fire_job_id(clock_id: int, generation: int, at: datetime) -> str:
@@ -97,6 +99,19 @@ def sweep(limit: int = 20000) -> int:
         pipe.execute()
     log.info("SLA sweep: %d due clocks in %d batch(es)", len(due), len(batches))
     return len(due)
+
+
+@jobs.periodic(600, queue=QUEUE)
+def schedule_upcoming(limit: int = 100_000) -> int:
+    """Schedule the exact-time jobs of steps coming due within the horizon (same ids as at commit,
+    so scheduling twice is harmless). Runs every 10 minutes; the horizon is an hour."""
+    t = now()
+    rows = db.session.execute(sa.select(SlaClock.id, SlaClock.generation, SlaClock.next_fire_at).where(
+        SlaClock.next_fire_at > t, SlaClock.next_fire_at <= t + HORIZON).order_by(SlaClock.next_fire_at)
+        .limit(limit)).all()
+    for i in range(0, len(rows), 1000):
+        schedule_fires([tuple(r) for r in rows[i:i + 1000]])
+    return len(rows)
 
 
 def rebaseline(rebaseline_id: int) -> int:

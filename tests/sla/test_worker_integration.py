@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
 
 
-def wait_for(predicate, timeout=20.0, every=0.1, what="condition"):
+def wait_for(predicate, timeout=40.0, every=0.1, what="condition"):
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         value = predicate()
@@ -173,16 +173,18 @@ def test_worker_killed_mid_job_escalates_exactly_once_after_retry(app, world, wo
     # hold the case row: the job locks the case before its clocks, so it blocks mid-job
     blocker = db.engine.connect()
     tx = blocker.begin()
-    blocker.execute(sa.text("SELECT id FROM test_sla_gadgets WHERE id = :i FOR UPDATE"), {"i": g.id})
-    q = jobs.get_queue("sla")
-    registry = StartedJobRegistry(queue=q)
-    started = wait_for(lambda: registry.get_job_ids(), what="a job in progress")
-    wait_for(lambda: blocker.execute(sa.text(
-        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"))
-        .scalar(), what="the job waiting on the case lock")
-    w.kill()
-    tx.rollback()
-    blocker.close()
+    try:
+        blocker.execute(sa.text("SELECT id FROM test_sla_gadgets WHERE id = :i FOR UPDATE"), {"i": g.id})
+        q = jobs.get_queue("sla")
+        registry = StartedJobRegistry(queue=q)
+        started = wait_for(lambda: registry.get_job_ids(), timeout=40, what="a job in progress")
+        wait_for(lambda: blocker.execute(sa.text(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND wait_event_type = 'Lock'")).scalar(), timeout=40, what="the job waiting on the case lock")
+        w.kill()
+    finally:  # never leave the lock behind, whatever failed
+        tx.rollback()
+        blocker.close()
     assert ledger(cid) == {}  # killed before commit: nothing happened
     # the dead worker's scheduler lock would expire after 61 s; a restarted worker takes over now
     conn = jobs.connection()
