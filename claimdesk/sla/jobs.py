@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from rq.job import Job
 
 from .. import jobs
+from ..core import uow
 from ..core.clock import now
 from ..extensions import db
 from . import engine
@@ -62,6 +63,8 @@ def fire_clock(clock_id: int, generation: int) -> int:
         if 0 < early <= EARLY_WAIT:  # started before its time by the scheduler's rounding: wait it out
             time.sleep(early)
             t = now()
+        elif early > EARLY_WAIT and row.next_fire_at <= t + HORIZON:  # far too early: put it back
+            uow.after_commit(lambda: schedule_fires([(clock_id, generation, row.next_fire_at)]))
     ids = [clock_id] + [i for i, _g, _l in engine.due_clock_ids(t, limit=PIGGYBACK) if i != clock_id]
     fired = engine.process_due(ids, t)
     if fired:

@@ -114,6 +114,14 @@ def ledger(clock_id=None):
     return dict(db.session.execute(stmt).all())
 
 
+def lock_waiters() -> int:
+    """Backends of this database waiting on a lock. A fresh connection each time: inside one
+    transaction PostgreSQL serves pg_stat_activity from a snapshot."""
+    with db.engine.connect() as conn:
+        return conn.execute(sa.text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                                    "AND wait_event_type = 'Lock'")).scalar()
+
+
 def sla_event_count(case_id):
     db.session.rollback()
     return db.session.scalar(sa.text("SELECT count(*) FROM case_events WHERE case_type='gadget' AND case_id=:i "
@@ -165,22 +173,23 @@ def test_redis_down_when_the_case_is_created_the_sweep_still_fires(app, world, w
 def test_worker_killed_mid_job_escalates_exactly_once_after_retry(app, world, worker):
     from rq.registry import StartedJobRegistry
 
-    w = worker()
+    # the clock is created before the worker runs and the case row is held before the job starts,
+    # so the job that fires the breach is certain to block mid-job (it locks the case before its clocks)
     g = open_gadget(world["store"], world["customer"], world["assignee"], assignee=world["assignee"])
     uow.commit()
     clock = db.session.scalar(sa.select(SlaClock).where(SlaClock.case_id == g.id))
-    cid = clock.id
-    # hold the case row: the job locks the case before its clocks, so it blocks mid-job
+    cid, gen = clock.id, clock.generation
     blocker = db.engine.connect()
     tx = blocker.begin()
     try:
         blocker.execute(sa.text("SELECT id FROM test_sla_gadgets WHERE id = :i FOR UPDATE"), {"i": g.id})
+        wait_for(lambda: core_clock.now() > clock.due_at, what="clock past due")
         q = jobs.get_queue("sla")
         registry = StartedJobRegistry(queue=q)
-        started = wait_for(lambda: registry.get_job_ids(), timeout=40, what="a job in progress")
-        wait_for(lambda: blocker.execute(sa.text(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-            "AND wait_event_type = 'Lock'")).scalar(), timeout=40, what="the job waiting on the case lock")
+        w = worker()
+        wait_for(lambda: lock_waiters() > 0, what="a job waiting on the case lock")
+        started = registry.get_job_ids()
+        assert started
         w.kill()
     finally:  # never leave the lock behind, whatever failed
         tx.rollback()
