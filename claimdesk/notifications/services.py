@@ -53,9 +53,9 @@ def deliver(rows: list[dict]) -> list[int]:
     if not rows:
         return []
     t = Notification.__table__
-    stmt = _insert().values(rows).on_conflict_do_nothing(index_elements=["user_id", "dedupe_key"]) \
-        .returning(t.c.id, t.c.user_id)
-    created = db.session.execute(stmt).all()
+    rows = [{"case_type": None, "case_id": None, "data": {}, "created_at": now(), **r} for r in rows]
+    stmt = _insert().on_conflict_do_nothing(index_elements=["user_id", "dedupe_key"]).returning(t.c.id, t.c.user_id)
+    created = db.session.connection().execute(stmt, rows).all()  # executemany: one cached statement
     if created and current_app.config.get("SMTP_URL"):
         from ..auth.models import User
 

@@ -96,14 +96,20 @@ def _queue_schedule(clock: SlaClock) -> None:
     if pending is None:
         pending = db.session.info[_SCHEDULE_KEY] = {}
         uow.after_commit(_flush_schedule)
-    pending[clock.id] = clock
+    # plain values: after commit the ORM objects are expired and reading them would cost a query each
+    pending[clock.id] = (clock.generation, clock.next_fire_at)
 
 
 def _flush_schedule() -> None:
-    """After commit: one RQ job per clock at its next step, id from clock id, generation and time.
-    Redis down is fine: the rows are committed and the sweep enqueues what is due."""
+    """After commit: one RQ job per clock at its next step, id from clock id, generation and time —
+    for steps within the horizon; later ones are scheduled by `schedule_upcoming` when they come
+    near (Redis does not hold a job for every 30-day timer). Redis down is fine: the rows are
+    committed and the sweep enqueues what is due."""
+    from .jobs import HORIZON
+
     pending = db.session.info.pop(_SCHEDULE_KEY, None) or {}
-    todo = [(c.id, c.generation, c.next_fire_at) for c in pending.values() if c.next_fire_at is not None]
+    horizon = now() + HORIZON
+    todo = [(cid, gen, at) for cid, (gen, at) in pending.items() if at is not None and at <= horizon]
     if not todo:
         return
     from . import jobs
@@ -385,7 +391,7 @@ def process_due(clock_ids, at: datetime | None = None) -> int:
         return 0
     store_ids = {c.store_id for c in clocks}
     cals = load_calendars(store_ids)
-    people = _recipients_by_store(store_ids)
+    people = _recipients_by_store(store_ids, {cases[(c.case_type, c.case_id)].assignee_id for c in clocks})
     # 3. decide the steps
     plan = []  # (clock, level, scheduled_at)
     for clock in clocks:
@@ -401,26 +407,50 @@ def process_due(clock_ids, at: datetime | None = None) -> int:
                 and clock.escalate_at <= at):
             plan.append((clock, 3, clock.escalate_at))
     # 4. the ledger is the final guard: only steps whose row went in have effects
-    fired_keys = set()
+    fired_keys: set = set()
+    recips: dict = {}
     if plan:
         rows = [{"clock_id": c.id, "generation": c.generation, "level": lvl, "case_type": c.case_type,
                  "case_id": c.case_id, "scheduled_at": sched, "fired_at": at,
                  "recipient_ids": _recipients(steps_for(c, lvl), cases[(c.case_type, c.case_id)], people)}
                 for c, lvl, sched in plan]
-        stmt = _insert(SlaEscalation.__table__).values(rows).on_conflict_do_nothing(
-            index_elements=["clock_id", "generation", "level"]).returning(
-            SlaEscalation.__table__.c.clock_id, SlaEscalation.__table__.c.level)
-        fired_keys = {(r.clock_id, r.level) for r in db.session.execute(stmt)}
+        t = SlaEscalation.__table__
+        stmt = _insert(t).on_conflict_do_nothing(index_elements=["clock_id", "generation", "level"]).returning(
+            t.c.clock_id, t.c.level)
+        fired_keys = {(r.clock_id, r.level) for r in db.session.connection().execute(stmt, rows)}
         recips = {(r["clock_id"], r["level"]): r["recipient_ids"] for r in rows}
-    notices = []
+    notices: list = []
     case_updates: dict[tuple[str, int], int] = {}
-    fired = 0
+    with db.session.no_autoflush:
+        _apply(plan, fired_keys, recips, cases, people, at, notices, case_updates)
+    fired = len([1 for c, lvl, _s in plan if (c.id, lvl) in fired_keys])
+    for clock in clocks:
+        _reschedule(clock, _cal(clock, cals))
+    # 5. the cases: escalation flag without bumping the version (no 409 for someone editing it)
+    by_table: dict[str, list] = defaultdict(list)
+    for (case_type, case_id), level in case_updates.items():
+        by_table[case_type].append({"b_id": case_id, "b_level": level})
+        _sync_loaded_case(case_type, case_id, level)
+    for case_type, params in by_table.items():
+        t = tables[case_type]
+        db.session.connection().execute(
+            sa.update(t).where(t.c.id == sa.bindparam("b_id")).values(
+                escalation_level=sa.bindparam("b_level"), escalation_acknowledged_by_id=None), params)
+    if notices:
+        from ..notifications import services as notifications
+
+        notifications.deliver(notices)
+    db.session.flush()
+    return fired
+
+
+def _apply(plan, fired_keys, recips, cases, people, at, notices, case_updates) -> None:
+    """The effects of the steps that went into the ledger: clock, case flag, timeline, notices."""
     from .notices import notice_rows
 
     for clock, lvl, sched in plan:
         if (clock.id, lvl) not in fired_keys:
             continue
-        fired += 1
         case = cases[(clock.case_type, clock.case_id)]
         recipient_ids = recips[(clock.id, lvl)]
         clock.escalation_level = max(clock.escalation_level, lvl)
@@ -438,20 +468,6 @@ def process_due(clock_ids, at: datetime | None = None) -> int:
                             "late_seconds": round((at - sched).total_seconds(), 3),
                             "notified": _names(recipient_ids, people)})
         notices.extend(notice_rows(clock, lvl, case, recipient_ids, at))
-    for clock in clocks:
-        _reschedule(clock, _cal(clock, cals))
-    # 5. the cases: escalation flag without bumping the version (no 409 for someone editing it)
-    for (case_type, case_id), level in case_updates.items():
-        t = tables[case_type]
-        db.session.execute(sa.update(t).where(t.c.id == case_id).values(
-            escalation_level=level, escalation_acknowledged_by_id=None))
-        _sync_loaded_case(case_type, case_id, level)
-    if notices:
-        from ..notifications import services as notifications
-
-        notifications.deliver(notices)
-    db.session.flush()
-    return fired
 
 
 def steps_for(clock: SlaClock, level: int) -> dict:
@@ -480,17 +496,22 @@ class Person:
     is_group: bool
 
 
-def _recipients_by_store(store_ids) -> dict:
+def _recipients_by_store(store_ids, assignee_ids=()) -> dict:
+    """Managers, store managers and group managers of the stores, and the assignees — one query."""
     from ..auth.models import User
 
+    assignees = sorted(i for i in assignee_ids if i)
     rows = db.session.execute(sa.select(User.id, User.store_id, User.full_name, User.username, User.role,
-                                        User.is_store_manager, User.is_group).where(
-        User.active.is_(True), sa.or_(sa.and_(User.store_id.in_(sorted(store_ids)), User.role == "manager"),
-                                      sa.and_(User.is_group.is_(True), User.role == "manager"))))
+                                        User.is_store_manager, User.is_group, User.active).where(
+        sa.or_(sa.and_(User.active.is_(True), User.role == "manager",
+                       sa.or_(User.store_id.in_(sorted(store_ids)), User.is_group.is_(True))),
+               User.id.in_(assignees))))
     out = {"by_id": {}, "managers": defaultdict(list), "store_managers": defaultdict(list), "group": []}
     for r in rows:
         p = Person(r.id, r.store_id, r.full_name or r.username, r.role, r.is_store_manager, r.is_group)
         out["by_id"][p.id] = p
+        if not r.active or r.role != "manager":
+            continue
         if p.is_group:
             out["group"].append(p.id)
             continue

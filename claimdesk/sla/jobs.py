@@ -8,21 +8,28 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from datetime import datetime
+import time
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
 
 from rq.job import Job
 
 from .. import jobs
+from ..core import uow
 from ..core.clock import now
 from ..extensions import db
 from . import engine
+from .models import SlaClock
 
 log = logging.getLogger(__name__)
 
 QUEUE = "sla"
-BATCH = 500
+BATCH = 2000
 #: the fast path takes along other clocks due right now (one job, many clocks, under load)
 PIGGYBACK = 200
+#: steps further away than this get their RQ job from `schedule_upcoming`, not at once
+HORIZON = timedelta(hours=1)
 
 
 def fire_job_id(clock_id: int, generation: int, at: datetime) -> str:
@@ -42,9 +49,22 @@ def schedule_fires(items) -> None:
         pipe.execute()
 
 
+#: RQ keeps scheduled times in whole seconds (truncated), so a job can start up to a second early
+EARLY_WAIT = 1.5
+
+
 def fire_clock(clock_id: int, generation: int) -> int:
     """The step of one clock is due (scheduled at warn/due/escalate time)."""
     t = now()
+    row = db.session.execute(sa.select(SlaClock.generation, SlaClock.next_fire_at).where(
+        SlaClock.id == clock_id)).first()
+    if row is not None and row.generation == generation and row.next_fire_at is not None:
+        early = (row.next_fire_at - t).total_seconds()
+        if 0 < early <= EARLY_WAIT:  # started before its time by the scheduler's rounding: wait it out
+            time.sleep(early)
+            t = now()
+        elif early > EARLY_WAIT and row.next_fire_at <= t + HORIZON:  # far too early: put it back
+            uow.after_commit(lambda: schedule_fires([(clock_id, generation, row.next_fire_at)]))
     ids = [clock_id] + [i for i, _g, _l in engine.due_clock_ids(t, limit=PIGGYBACK) if i != clock_id]
     fired = engine.process_due(ids, t)
     if fired:
@@ -82,6 +102,19 @@ def sweep(limit: int = 20000) -> int:
         pipe.execute()
     log.info("SLA sweep: %d due clocks in %d batch(es)", len(due), len(batches))
     return len(due)
+
+
+@jobs.periodic(600, queue=QUEUE)
+def schedule_upcoming(limit: int = 100_000) -> int:
+    """Schedule the exact-time jobs of steps coming due within the horizon (same ids as at commit,
+    so scheduling twice is harmless). Runs every 10 minutes; the horizon is an hour."""
+    t = now()
+    rows = db.session.execute(sa.select(SlaClock.id, SlaClock.generation, SlaClock.next_fire_at).where(
+        SlaClock.next_fire_at > t, SlaClock.next_fire_at <= t + HORIZON).order_by(SlaClock.next_fire_at)
+        .limit(limit)).all()
+    for i in range(0, len(rows), 1000):
+        schedule_fires([tuple(r) for r in rows[i:i + 1000]])
+    return len(rows)
 
 
 def rebaseline(rebaseline_id: int) -> int:
