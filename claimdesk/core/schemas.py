@@ -31,13 +31,13 @@ class Money(fields.Field):
 
     def _deserialize(self, value, attr, data, **kw):
         if isinstance(value, bool) or not isinstance(value, (str, int, float, Decimal)):
-            raise self.make_error("invalid")
+            raise ValidationError(str(self.error_messages["invalid"]))
         try:
             raw = Decimal(repr(value)) if isinstance(value, float) else Decimal(str(value).strip())
         except (InvalidOperation, ValueError):
-            raise self.make_error("invalid") from None
+            raise ValidationError(str(self.error_messages["invalid"])) from None
         if not raw.is_finite():
-            raise self.make_error("invalid")
+            raise ValidationError(str(self.error_messages["invalid"]))
         result = money(raw)
         if abs(result) > MAX_AMOUNT:
             raise ValidationError(str(_l("Too large.")))

@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from marshmallow import Schema, fields, validate
 
 from claimdesk.core.clock import now
+from claimdesk.core.schemas import Money
 
 
 def _validators(field):
@@ -52,7 +53,7 @@ def sample_value(name: str, field, ids: dict):
         return True
     if isinstance(field, fields.Integer):
         return int(low) + 1 if low is not None else 1
-    if isinstance(field, (fields.Float, fields.Decimal)) or type(field).__name__ == "MoneyField":
+    if isinstance(field, (fields.Float, fields.Decimal, Money)):
         return str(max(low, 1)) if low is not None else "1.00"
     if isinstance(field, fields.AwareDateTime) or isinstance(field, fields.DateTime):
         return (now() + timedelta(hours=4)).isoformat()

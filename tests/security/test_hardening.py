@@ -82,9 +82,11 @@ class _Inline(HTMLParser):
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         if tag == "script":
-            if not attrs.get("src"):
+            # a JSON data block (type="application/json") is never executed, so the CSP does not apply
+            data_block = (attrs.get("type") or "").lower() == "application/json"
+            if not attrs.get("src") and not data_block:
                 self.problems.append("inline <script>")
-            self._in_script = True
+            self._in_script = not data_block
         if tag == "style":
             self.problems.append("<style> element")
         for name, value in attrs.items():
@@ -109,7 +111,8 @@ class _Inline(HTMLParser):
 
 
 TEMPLATE_PATTERNS = {
-    "inline <script>": re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.IGNORECASE),
+    "inline <script>": re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*type=\"application/json\")[^>]*>",
+                                  re.IGNORECASE),
     "style= attribute": re.compile(r"\sstyle\s*=", re.IGNORECASE),
     "on*= handler": re.compile(r"\son[a-z]+\s*=", re.IGNORECASE),
     "<style> element": re.compile(r"<style\b", re.IGNORECASE),

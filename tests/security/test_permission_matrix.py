@@ -59,6 +59,7 @@ COMPLAINTS_READ, COMPLAINTS_CREATE = STAFF, roles(CR, ADV, MGR)
 CLAIMS_READ, CLAIMS_CREATE, UPLOAD = roles(CR, ADV, MGR), roles(ADV, MGR), roles(ADV, MGR)
 INSURERS_READ, INSURERS_WRITE = ALL, roles(ADV, MGR, ADM)
 SLA_READ, SLA_ADMIN = ALL, roles(MGR, ADM)
+DASHBOARD = roles(MGR, ADM)
 GROUP_WIDE = roles(ADM)  # SLA calendars: admins configure every store (sla.services.is_group_wide)
 
 # --- case actions: who may run each (managers always may) --------------------------------------------
@@ -183,6 +184,12 @@ MATRIX: dict[str, R] = {
     "POST /api/v1/sla/policies/<string:key>/rebaseline": R(SLA_ADMIN),
     "GET /api/v1/sla/rebaselines": R(SLA_ADMIN), "GET /api/v1/sla/timers": R(SLA_READ),
     "GET /api/v1/sla/jobs": R(SLA_ADMIN),
+    # managers' dashboard
+    "GET /dashboard/": R(DASHBOARD), "GET /dashboard/report": R(DASHBOARD),
+    "GET /dashboard/export/<key>.<fmt>": R(DASHBOARD), "GET /api/v1/sla/dashboard": R(DASHBOARD),
+    # acknowledging from the dashboard: a case that is not escalated comes back with a message (302)
+    "POST /dashboard/acknowledge": R(DASHBOARD, store=True, ok=302, body=lambda world, role, where="own": {
+        "case_type": "work_order", "case_id": world[where].work_order.id}),
     "GET /api/v1/sla/calendars/<int:store_id>": R(SLA_READ, store=True, anywhere=GROUP_WIDE),
     "PUT /api/v1/sla/calendars/<int:store_id>": R(SLA_ADMIN, pre=ALL, store=True, anywhere=GROUP_WIDE),
     "POST /api/v1/sla/calendars/<int:store_id>/days": R(SLA_ADMIN, pre=ALL, store=True, anywhere=GROUP_WIDE),
@@ -355,7 +362,9 @@ def fill(rule_key: str, rule, world, role: str, where: str) -> str:
             me = world["users"][role].id if role in world["users"] else world["users"][MGR].id
             values[arg] = world["notices"][me] if where == "own" else world["notices"][world["other_manager"].id]
         elif arg == "key":
-            values[arg] = "complaint.first_response"
+            values[arg] = "backlog" if "/dashboard/" in rule.rule else "complaint.first_response"
+        elif arg == "fmt":
+            values[arg] = "csv"
         elif arg == "code":
             values[arg] = "en"  # the shared clients must stay in English for the refusal check
         elif arg == "filename":
@@ -399,6 +408,8 @@ def call(app, clients, tokens, rule_key, rule, world, role, where):
             kw = {"data": {**form, **files}, "content_type": "multipart/form-data"}
         else:
             kw = {"json": MATRIX[rule_key].body(world, role) if MATRIX[rule_key].body else body}
+    elif not api and method == "POST" and MATRIX[rule_key].body:
+        kw = {"data": MATRIX[rule_key].body(world, role, where)}
     headers = {}
     client = clients.get(role)
     if api and role in tokens:
