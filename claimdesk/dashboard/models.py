@@ -28,7 +28,8 @@ CLOCKS_OPEN = sa.Index(
 #: escalations fired in a period
 ESCALATIONS_FIRED = sa.Index("ix_dash_sla_escalations_fired", SlaEscalation.__table__.c.fired_at)
 #: complaints logged in a period, group-wide (the store-scoped index exists already)
-COMPLAINTS_CREATED = sa.Index("ix_dash_complaints_created", Complaint.__table__.c.created_at)
+COMPLAINTS_CREATED = sa.Index("ix_dash_complaints_created", Complaint.__table__.c.created_at,
+                              postgresql_include=["store_id", "category", "channel"])  # index-only (0007)
 #: work-order callbacks with a satisfaction score in a period
 WORK_ORDER_CALLBACKS = sa.Index(
     "ix_dash_work_orders_callbacks", WorkOrder.__table__.c.followed_up_at,
@@ -58,8 +59,8 @@ class DashFact(db.Model):
     __tablename__ = "dash_sla_facts"
     __table_args__ = (
         sa.Index("ix_dash_sla_facts_copy_ended", "ended_at",
-                 postgresql_include=["store_id", "case_type", "policy_key", "holder_id", "insurer_id", "breached",
-                                     "elapsed_seconds"]),
+                 postgresql_include=["fact_id", "store_id", "case_type", "policy_key", "holder_id", "insurer_id",
+                                     "breached", "elapsed_seconds"]),
     )
 
     fact_id: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
@@ -79,7 +80,7 @@ class DashPause(db.Model):
     __tablename__ = "dash_sla_pauses"
     __table_args__ = (
         sa.Index("ix_dash_sla_pauses_ended", "ended_at",
-                 postgresql_include=["store_id", "case_type", "policy_key", "reason", "seconds"]),
+                 postgresql_include=["fact_id", "store_id", "case_type", "policy_key", "reason", "seconds"]),
     )
 
     fact_id: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
@@ -97,7 +98,7 @@ class DashEscalation(db.Model):
     __tablename__ = "dash_sla_escalations"
     __table_args__ = (
         sa.Index("ix_dash_sla_escalations_copy_fired", "fired_at",
-                 postgresql_include=["store_id", "case_type", "level"]),
+                 postgresql_include=["escalation_id", "store_id", "case_type", "level"]),
     )
 
     escalation_id: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)

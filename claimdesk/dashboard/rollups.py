@@ -8,8 +8,8 @@ takes a SHARE lock on the ledger tables in a savepoint that it rolls back at onc
 every transaction that inserted into them to end (and holds new inserts back only for the moment it
 takes to read max(id)), so every id up to that max is final. SQLite has one writer at a time, so max(id) is final.
 
-Readers take the watermark inside the same statement as the copy and the tail (a scalar subquery),
-so one statement's snapshot sees either the old watermark and the old copy or the new ones.
+Readers read the watermark w first and then take the copy's rows with id <= w and the ledger's rows
+with id > w, so a fold committing in between changes nothing they see.
 """
 from __future__ import annotations
 
@@ -85,7 +85,12 @@ def fold(batch: int = BATCH) -> dict[str, int]:
     for name, folder in ((FACTS, _fold_facts), (ESCALATIONS, _fold_escalations)):
         state = _state(name)
         lo = state.watermark
-        hi = min(settled[name], lo + batch)
+        hi = settled[name]
+        model = LEDGERS[name]
+        nth = db.session.scalar(sa.select(model.id).where(model.id > lo).order_by(model.id)
+                                .offset(batch - 1).limit(1))
+        if nth is not None:
+            hi = min(hi, nth)
         if hi <= lo:
             out[name] = 0
             continue
@@ -98,8 +103,20 @@ def fold(batch: int = BATCH) -> dict[str, int]:
     return out
 
 
-def _insert_from(model, columns: list[str], select):
-    return db.session.execute(sa.insert(model.__table__).from_select(columns, select)).rowcount or 0
+def behind() -> int:
+    """How many ledger rows are not folded yet (0: the copies are caught up)."""
+    total = 0
+    for name, model in LEDGERS.items():
+        w = watermark(name)
+        total += int(db.session.scalar(sa.select(sa.func.count()).where(model.id > w)) or 0)
+    return total
+
+
+def _insert_from(model, columns: list[str], select, key, lo: int, hi: int) -> int:
+    """INSERT … SELECT, then the rows now in the copy for that id range (psycopg reports no rowcount
+    for INSERT … SELECT; a primary-key range count is cheap)."""
+    db.session.execute(sa.insert(model.__table__).from_select(columns, select))
+    return int(db.session.scalar(sa.select(sa.func.count()).where(key > lo, key <= hi)) or 0)
 
 
 def _fold_facts(lo: int, hi: int) -> int:
@@ -110,12 +127,12 @@ def _fold_facts(lo: int, hi: int) -> int:
                      sa.select(f.id, f.ended_at, f.store_id, f.case_type, f.policy_key, f.holder_id,
                                Claim.insurer_id, f.breached, f.elapsed_seconds)
                      .select_from(f).outerjoin(Claim, sa.and_(f.case_type == "claim", Claim.id == f.case_id))
-                     .where(*in_range))
+                     .where(*in_range), DashFact.fact_id, lo, hi)
     each = _reasons()
     _insert_from(DashPause, ["fact_id", "reason", "ended_at", "store_id", "case_type", "policy_key", "seconds"],
                  sa.select(f.id, each.c.key, f.ended_at, f.store_id, f.case_type, f.policy_key,
                            sa.cast(each.c.value, sa.Float))
-                 .select_from(f).join(each, sa.true()).where(*in_range, f.paused_seconds > 0))
+                 .select_from(f).join(each, sa.true()).where(*in_range, f.paused_seconds > 0), DashPause.fact_id, lo, hi)
     return n
 
 
@@ -123,7 +140,8 @@ def _fold_escalations(lo: int, hi: int) -> int:
     e, c = SlaEscalation, SlaClock
     return _insert_from(DashEscalation, ["escalation_id", "fired_at", "store_id", "case_type", "level"],
                         sa.select(e.id, e.fired_at, c.store_id, e.case_type, e.level)
-                        .join(c, c.id == e.clock_id).where(e.id > lo, e.id <= hi))
+                        .join(c, c.id == e.clock_id).where(e.id > lo, e.id <= hi),
+                        DashEscalation.escalation_id, lo, hi)
 
 
 def _reasons():
@@ -133,27 +151,30 @@ def _reasons():
 
 
 # --- reading: copy up to the watermark + live tail -------------------------------------------------------
-def watermark(name: str):
-    """The watermark as a scalar subquery, read in the caller's statement (same snapshot as the rows)."""
-    return sa.select(sa.func.coalesce(sa.func.max(RollupState.watermark), 0)) \
-        .where(RollupState.name == name).scalar_subquery()
+def watermark(name: str) -> int:
+    """The ledger's watermark. Read before the aggregate, the copy is then cut at it (id <= w) and the
+    tail starts after it (id > w): a fold committing in between moves nothing from one side to the
+    other, and the planner sees a literal, so the tail is a short primary-key range scan."""
+    return int(db.session.scalar(sa.select(RollupState.watermark).where(RollupState.name == name)) or 0)
 
 
 def facts_source(conds_for, *, direct: bool = False):
-    """Ended, not cancelled clocks as rows (ended_at, store_id, case_type, policy_key, holder_id,
-    insurer_id, breached, elapsed_seconds). `conds_for(columns)` gives the filters for a row source.
-    direct=True reads only the SLA facts (what the copy must always agree with)."""
+    """Ended, not cancelled clocks as rows (policy_key, holder_id, store_id, insurer_id, breached,
+    elapsed_seconds) — only what the stats group and sort, so the sorts stay narrow. `conds_for(columns)`
+    gives the filters for a row source. direct=True reads only the SLA facts (what the copy must always
+    agree with)."""
     f = SlaFact
-    tail = sa.select(f.ended_at, f.store_id, f.case_type, f.policy_key, f.holder_id,
-                     Claim.insurer_id.label("insurer_id"), f.breached, f.elapsed_seconds) \
+    tail = sa.select(f.policy_key, f.holder_id, f.store_id, Claim.insurer_id.label("insurer_id"), f.breached,
+                     f.elapsed_seconds) \
         .select_from(f).outerjoin(Claim, sa.and_(f.case_type == "claim", Claim.id == f.case_id)) \
         .where(f.outcome != "cancelled", *conds_for(f))
     if direct:
         return tail.subquery("facts")
+    w = watermark(FACTS)
     d = DashFact
-    copy = sa.select(d.ended_at, d.store_id, d.case_type, d.policy_key, d.holder_id, d.insurer_id, d.breached,
-                     d.elapsed_seconds).where(*conds_for(d))
-    return sa.union_all(copy, tail.where(f.id > watermark(FACTS))).subquery("facts")
+    copy = sa.select(d.policy_key, d.holder_id, d.store_id, d.insurer_id, d.breached, d.elapsed_seconds) \
+        .where(d.fact_id <= w, *conds_for(d))
+    return sa.union_all(copy, tail.where(f.id > w)).subquery("facts")
 
 
 def pauses_source(conds_for, *, direct: bool = False):
@@ -165,9 +186,10 @@ def pauses_source(conds_for, *, direct: bool = False):
         .where(f.outcome != "cancelled", f.paused_seconds > 0, *conds_for(f))
     if direct:
         return tail.subquery("pauses")
+    w = watermark(FACTS)
     p = DashPause
-    copy = sa.select(p.reason, p.seconds).where(*conds_for(p))
-    return sa.union_all(copy, tail.where(f.id > watermark(FACTS))).subquery("pauses")
+    copy = sa.select(p.reason, p.seconds).where(p.fact_id <= w, *conds_for(p))
+    return sa.union_all(copy, tail.where(f.id > w)).subquery("pauses")
 
 
 def escalations_source(conds_for, *, direct: bool = False):
@@ -180,6 +202,7 @@ def escalations_source(conds_for, *, direct: bool = False):
     tail = sa.select(e.level).join(c, c.id == e.clock_id).where(*conds_for(Live))
     if direct:
         return tail.subquery("escalations")
+    w = watermark(ESCALATIONS)
     d = DashEscalation
-    copy = sa.select(d.level).where(*conds_for(d))
-    return sa.union_all(copy, tail.where(e.id > watermark(ESCALATIONS))).subquery("escalations")
+    copy = sa.select(d.level).where(d.escalation_id <= w, *conds_for(d))
+    return sa.union_all(copy, tail.where(e.id > w)).subquery("escalations")

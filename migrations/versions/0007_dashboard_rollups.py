@@ -34,7 +34,7 @@ def upgrade():
     sa.PrimaryKeyConstraint('escalation_id', name=op.f('pk_dash_sla_escalations'))
     )
     with op.batch_alter_table('dash_sla_escalations', schema=None) as batch_op:
-        batch_op.create_index('ix_dash_sla_escalations_copy_fired', ['fired_at'], unique=False, postgresql_include=['store_id', 'case_type', 'level'])
+        batch_op.create_index('ix_dash_sla_escalations_copy_fired', ['fired_at'], unique=False, postgresql_include=['escalation_id', 'store_id', 'case_type', 'level'])
 
     op.create_table('dash_sla_facts',
     sa.Column('fact_id', sa.BigInteger(), autoincrement=False, nullable=False),
@@ -49,7 +49,7 @@ def upgrade():
     sa.PrimaryKeyConstraint('fact_id', name=op.f('pk_dash_sla_facts'))
     )
     with op.batch_alter_table('dash_sla_facts', schema=None) as batch_op:
-        batch_op.create_index('ix_dash_sla_facts_copy_ended', ['ended_at'], unique=False, postgresql_include=['store_id', 'case_type', 'policy_key', 'holder_id', 'insurer_id', 'breached', 'elapsed_seconds'])
+        batch_op.create_index('ix_dash_sla_facts_copy_ended', ['ended_at'], unique=False, postgresql_include=['fact_id', 'store_id', 'case_type', 'policy_key', 'holder_id', 'insurer_id', 'breached', 'elapsed_seconds'])
 
     op.create_table('dash_sla_pauses',
     sa.Column('fact_id', sa.BigInteger(), autoincrement=False, nullable=False),
@@ -62,7 +62,12 @@ def upgrade():
     sa.PrimaryKeyConstraint('fact_id', 'reason', name=op.f('pk_dash_sla_pauses'))
     )
     with op.batch_alter_table('dash_sla_pauses', schema=None) as batch_op:
-        batch_op.create_index('ix_dash_sla_pauses_ended', ['ended_at'], unique=False, postgresql_include=['store_id', 'case_type', 'policy_key', 'reason', 'seconds'])
+        batch_op.create_index('ix_dash_sla_pauses_ended', ['ended_at'], unique=False, postgresql_include=['fact_id', 'store_id', 'case_type', 'policy_key', 'reason', 'seconds'])
+
+    # complaints over time read category and channel from the index alone (PostgreSQL)
+    with op.batch_alter_table('complaints', schema=None) as batch_op:
+        batch_op.drop_index('ix_dash_complaints_created')
+        batch_op.create_index('ix_dash_complaints_created', ['created_at'], unique=False, postgresql_include=['store_id', 'category', 'channel'])
 
     with op.batch_alter_table('sla_clocks', schema=None) as batch_op:
         batch_op.create_index('ix_dash_sla_clocks_acknowledged', ['acknowledged_at'], unique=False, postgresql_include=['store_id', 'case_type'], postgresql_where=sa.text('acknowledged_at IS NOT NULL'), sqlite_where=sa.text('acknowledged_at IS NOT NULL'))
@@ -70,19 +75,23 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table('complaints', schema=None) as batch_op:
+        batch_op.drop_index('ix_dash_complaints_created', postgresql_include=['store_id', 'category', 'channel'])
+        batch_op.create_index('ix_dash_complaints_created', ['created_at'], unique=False)
+
     with op.batch_alter_table('sla_clocks', schema=None) as batch_op:
         batch_op.drop_index('ix_dash_sla_clocks_acknowledged', postgresql_include=['store_id', 'case_type'], postgresql_where=sa.text('acknowledged_at IS NOT NULL'), sqlite_where=sa.text('acknowledged_at IS NOT NULL'))
 
     with op.batch_alter_table('dash_sla_pauses', schema=None) as batch_op:
-        batch_op.drop_index('ix_dash_sla_pauses_ended', postgresql_include=['store_id', 'case_type', 'policy_key', 'reason', 'seconds'])
+        batch_op.drop_index('ix_dash_sla_pauses_ended', postgresql_include=['fact_id', 'store_id', 'case_type', 'policy_key', 'reason', 'seconds'])
 
     op.drop_table('dash_sla_pauses')
     with op.batch_alter_table('dash_sla_facts', schema=None) as batch_op:
-        batch_op.drop_index('ix_dash_sla_facts_copy_ended', postgresql_include=['store_id', 'case_type', 'policy_key', 'holder_id', 'insurer_id', 'breached', 'elapsed_seconds'])
+        batch_op.drop_index('ix_dash_sla_facts_copy_ended', postgresql_include=['fact_id', 'store_id', 'case_type', 'policy_key', 'holder_id', 'insurer_id', 'breached', 'elapsed_seconds'])
 
     op.drop_table('dash_sla_facts')
     with op.batch_alter_table('dash_sla_escalations', schema=None) as batch_op:
-        batch_op.drop_index('ix_dash_sla_escalations_copy_fired', postgresql_include=['store_id', 'case_type', 'level'])
+        batch_op.drop_index('ix_dash_sla_escalations_copy_fired', postgresql_include=['escalation_id', 'store_id', 'case_type', 'level'])
 
     op.drop_table('dash_sla_escalations')
     op.drop_table('dash_rollup_state')
