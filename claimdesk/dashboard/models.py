@@ -61,6 +61,10 @@ class DashFact(db.Model):
         sa.Index("ix_dash_sla_facts_copy_ended", "ended_at",
                  postgresql_include=["fact_id", "store_id", "case_type", "policy_key", "holder_id", "insurer_id",
                                      "breached", "elapsed_seconds"]),
+        # one store's period (store managers, or a group manager's store filter) without the others' rows
+        sa.Index("ix_dash_sla_facts_copy_store_ended", "store_id", "ended_at",
+                 postgresql_include=["fact_id", "case_type", "policy_key", "holder_id", "insurer_id", "breached",
+                                     "elapsed_seconds"]),
     )
 
     fact_id: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
@@ -99,6 +103,8 @@ class DashEscalation(db.Model):
     __table_args__ = (
         sa.Index("ix_dash_sla_escalations_copy_fired", "fired_at",
                  postgresql_include=["escalation_id", "store_id", "case_type", "level"]),
+        sa.Index("ix_dash_sla_escalations_copy_store_fired", "store_id", "fired_at",
+                 postgresql_include=["escalation_id", "case_type", "level"]),
     )
 
     escalation_id: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)

@@ -35,6 +35,7 @@ def upgrade():
     )
     with op.batch_alter_table('dash_sla_escalations', schema=None) as batch_op:
         batch_op.create_index('ix_dash_sla_escalations_copy_fired', ['fired_at'], unique=False, postgresql_include=['escalation_id', 'store_id', 'case_type', 'level'])
+        batch_op.create_index('ix_dash_sla_escalations_copy_store_fired', ['store_id', 'fired_at'], unique=False, postgresql_include=['escalation_id', 'case_type', 'level'])
 
     op.create_table('dash_sla_facts',
     sa.Column('fact_id', sa.BigInteger(), autoincrement=False, nullable=False),
@@ -50,6 +51,7 @@ def upgrade():
     )
     with op.batch_alter_table('dash_sla_facts', schema=None) as batch_op:
         batch_op.create_index('ix_dash_sla_facts_copy_ended', ['ended_at'], unique=False, postgresql_include=['fact_id', 'store_id', 'case_type', 'policy_key', 'holder_id', 'insurer_id', 'breached', 'elapsed_seconds'])
+        batch_op.create_index('ix_dash_sla_facts_copy_store_ended', ['store_id', 'ended_at'], unique=False, postgresql_include=['fact_id', 'case_type', 'policy_key', 'holder_id', 'insurer_id', 'breached', 'elapsed_seconds'])
 
     op.create_table('dash_sla_pauses',
     sa.Column('fact_id', sa.BigInteger(), autoincrement=False, nullable=False),
@@ -87,10 +89,12 @@ def downgrade():
 
     op.drop_table('dash_sla_pauses')
     with op.batch_alter_table('dash_sla_facts', schema=None) as batch_op:
+        batch_op.drop_index('ix_dash_sla_facts_copy_store_ended')
         batch_op.drop_index('ix_dash_sla_facts_copy_ended', postgresql_include=['fact_id', 'store_id', 'case_type', 'policy_key', 'holder_id', 'insurer_id', 'breached', 'elapsed_seconds'])
 
     op.drop_table('dash_sla_facts')
     with op.batch_alter_table('dash_sla_escalations', schema=None) as batch_op:
+        batch_op.drop_index('ix_dash_sla_escalations_copy_store_fired')
         batch_op.drop_index('ix_dash_sla_escalations_copy_fired', postgresql_include=['escalation_id', 'store_id', 'case_type', 'level'])
 
     op.drop_table('dash_sla_escalations')
