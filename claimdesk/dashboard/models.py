@@ -9,10 +9,9 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..complaints.models import Complaint
 from ..core.types import UTCDateTime
 from ..extensions import db
-
-from ..complaints.models import Complaint
 from ..sla.models import SlaClock, SlaEscalation, SlaFact
 from ..workorders.models import WorkOrder
 

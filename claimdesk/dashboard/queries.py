@@ -2,6 +2,10 @@
 immutable SLA clock facts. Nothing here loads case or fact rows into Python — every function
 returns a few grouped rows (one per policy, advisor, store, stage, month …).
 
+The SLA figures (stats, pauses, escalations) read the dashboard's fold-maintained copies of the
+append-only SLA ledgers plus the live rows after their watermark (rollups.py): the same numbers as
+aggregating the ledgers directly (`direct=True`), without their joins and JSON.
+
 Percentiles are `percentile_cont` on PostgreSQL; SQLite has no ordered-set aggregates, so there the
 same linear interpolation is done with window functions (row_number / count over the group).
 """
@@ -19,7 +23,7 @@ from ..complaints.models import Complaint
 from ..core.types import money
 from ..core.workflow import REGISTRY
 from ..extensions import db
-from ..sla.models import SlaClock, SlaEscalation, SlaFact
+from ..sla.models import SlaClock, SlaEscalation
 from ..workorders.models import WorkOrder
 from . import rollups
 
@@ -567,7 +571,7 @@ def case_counts(f: Filters) -> list[dict]:
         wf = REGISTRY[case_type]
         t = wf.model.__table__
         scope = _store_filter(t.c.store_id, f)
-        in_period = lambda col: sa.and_(col >= f.date_from, col < f.date_to)  # noqa: E731
+        in_period = lambda col: sa.and_(col >= f.date_from, col < f.date_to)
         row = db.session.execute(sa.select(
             sa.select(sa.func.count()).where(scope, in_period(t.c.created_at)).scalar_subquery(),
             sa.select(sa.func.count()).where(scope, in_period(t.c.closed_at)).scalar_subquery(),

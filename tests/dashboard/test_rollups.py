@@ -54,7 +54,7 @@ def escalations(store, other_store):
 
 def _everything(f, direct: bool) -> dict:
     stats = q.stats_by(f, direct=direct)
-    key = lambda name: lambda r: (r[name] is None, r[name])  # noqa: E731
+    key = lambda name: lambda r: (r[name] is None, r[name])
     return {"stats": {name: sorted(rows, key=key(name)) for name, rows in stats.items()},
             "paused": q.paused_by_reason(f, direct=direct),
             "escalations": q.escalations_by_level(f, direct=direct)}
