@@ -2,6 +2,10 @@
 immutable SLA clock facts. Nothing here loads case or fact rows into Python — every function
 returns a few grouped rows (one per policy, advisor, store, stage, month …).
 
+The SLA figures (stats, pauses, escalations) read the dashboard's fold-maintained copies of the
+append-only SLA ledgers plus the live rows after their watermark (rollups.py): the same numbers as
+aggregating the ledgers directly (`direct=True`), without their joins and JSON.
+
 Percentiles are `percentile_cont` on PostgreSQL; SQLite has no ordered-set aggregates, so there the
 same linear interpolation is done with window functions (row_number / count over the group).
 """
@@ -19,8 +23,9 @@ from ..complaints.models import Complaint
 from ..core.types import money
 from ..core.workflow import REGISTRY
 from ..extensions import db
-from ..sla.models import SlaClock, SlaEscalation, SlaFact
+from ..sla.models import SlaClock, SlaEscalation
 from ..workorders.models import WorkOrder
+from . import rollups
 
 CASE_TYPES = ("work_order", "complaint", "claim")
 #: backlog age buckets: (key, lower bound in days); a case falls in the last bucket whose bound it passed
@@ -141,37 +146,51 @@ def policy_keys(case_type: str) -> list[str]:
                                      .distinct()))
 
 
-def _fact_conditions(f: Filters, model=SlaFact):
-    conds = [model.ended_at >= f.date_from, model.ended_at < f.date_to, model.outcome != "cancelled",
-             _store_filter(model.store_id, f)]
-    if f.case_type:
-        conds.append(model.case_type == f.case_type)
-        keys = policy_keys(f.case_type)
-        if keys:
-            conds.append(model.policy_key.in_(keys))
+def _fact_conditions(f: Filters):
+    """The period, store and case-type filters of clocks that ended, for any row source whose columns
+    carry the facts' names (the SLA facts themselves or the dashboard's copy of them)."""
+    keys = policy_keys(f.case_type) if f.case_type else None
+
+    def conds(m):
+        out = [m.ended_at >= f.date_from, m.ended_at < f.date_to, _store_filter(m.store_id, f)]
+        if f.case_type:
+            out.append(m.case_type == f.case_type)
+            if keys:
+                out.append(m.policy_key.in_(keys))
+        return out
+
     return conds
 
 
-def _stats(dims: list, conds: list, joins=()) -> list[dict]:
-    """total / breached / p50 / p90 of the counted time (elapsed_seconds) per group of `dims`."""
-    value = SlaFact.elapsed_seconds
-    breached_int = sa.case((SlaFact.breached, 1), else_=0)
+def _facts(f: Filters, *, direct: bool = False):
+    """Ended, not cancelled clocks of the period: the folded copy plus the live tail (rollups.py), or
+    with direct=True only the SLA facts — the reference the copy must always agree with."""
+    return rollups.facts_source(_fact_conditions(f), direct=direct)
+
+
+def _group_col(src, name: str):
+    """Grouping column; on PostgreSQL text keys sort bytewise (the percentile sort is the cost)."""
+    col = src.c[name]
+    if isinstance(col.type, sa.String) and _dialect() == "postgresql":
+        return sa.collate(col, "C").label(name)
+    return col.label(name)
+
+
+def _stats(names: list[str], src, where=()) -> list[dict]:
+    """total / breached / p50 / p90 of the counted time (elapsed_seconds) per group of `names`, over
+    the row source `src` (a subquery from _facts)."""
+    value = src.c.elapsed_seconds
+    breached_int = sa.case((src.c.breached, 1), else_=0)
+    dims = [_group_col(src, n) for n in names]
     if _dialect() == "postgresql":
         stmt = sa.select(*dims, sa.func.count().label("total"), sa.func.sum(breached_int).label("breached"),
-                         sa.func.percentile_cont(0.5).within_group(value).label("p50"),
-                         sa.func.percentile_cont(0.9).within_group(value).label("p90"))
-        for target, on in joins:
-            stmt = stmt.join(target, on)
-        stmt = stmt.where(*conds).group_by(*dims)
+                         _percentiles(value)).where(*where).group_by(*dims)
         return [_stat_row(r) for r in db.session.execute(stmt)]
     # SQLite: percentile_cont by hand — position p*(n-1) (0-based) between two ordered neighbours.
-    names = [d.key for d in dims]
-    inner = sa.select(*dims, value.label("v"), breached_int.label("b"),
-                      sa.func.row_number().over(partition_by=dims, order_by=value).label("rn"),
-                      sa.func.count().over(partition_by=dims).label("n"))
-    for target, on in joins:
-        inner = inner.join(target, on)
-    inner = inner.where(*conds).subquery()
+    cols_in = [src.c[n] for n in names]
+    inner = sa.select(*cols_in, value.label("v"), breached_int.label("b"),
+                      sa.func.row_number().over(partition_by=cols_in, order_by=value).label("rn"),
+                      sa.func.count().over(partition_by=cols_in).label("n")).where(*where).subquery()
     cols = [inner.c[n] for n in names]
     n = inner.c.n
     parts = []
@@ -188,11 +207,27 @@ def _stats(dims: list, conds: list, joins=()) -> list[dict]:
     return [_stat_row(r) for r in db.session.execute(stmt)]
 
 
+def _percentiles(value):
+    """p50 and p90 from one sort per group (PostgreSQL: percentile_cont over an array of fractions)."""
+    return sa.func.percentile_cont(sa.literal([0.5, 0.9], sa.ARRAY(sa.Float))) \
+        .within_group(value).label("pcts")
+
+
+def _work_mem() -> None:
+    """The period's durations are sorted once per dimension: let PostgreSQL do it in memory (the
+    default 4 MB spills a group-wide month to disk). Lasts until the request's transaction ends."""
+    if _dialect() == "postgresql":
+        db.session.execute(sa.text("SET LOCAL work_mem = '32MB'"))
+
+
 def _stat_row(r) -> dict:
     d = dict(r._mapping)
     total = int(d.pop("total") or 0)
     breached = int(d.pop("breached") or 0)
-    p50, p90 = d.pop("p50"), d.pop("p90")
+    if "pcts" in d:
+        p50, p90 = d.pop("pcts") or (None, None)
+    else:
+        p50, p90 = d.pop("p50"), d.pop("p90")
     d.update(total=total, met=total - breached, breached=breached,
              breach_rate=round(breached / total, 4) if total else None,
              p50_seconds=round(float(p50), 1) if p50 is not None else None,
@@ -200,45 +235,45 @@ def _stat_row(r) -> dict:
     return d
 
 
-DIMENSIONS = {"policy_key": SlaFact.policy_key, "holder_id": SlaFact.holder_id, "store_id": SlaFact.store_id}
+#: the stats' dimensions; insurer only over claim timers (NULL on the others, dropped)
+DIMENSIONS = ("policy_key", "holder_id", "store_id", "insurer_id")
 
 
-def stats_by(f: Filters) -> dict[str, list[dict]]:
-    """by policy, holder and store at once. On PostgreSQL one scan of the period with GROUPING SETS
-    (the sort per dimension is the only repeated work); elsewhere one GROUP BY per dimension."""
-    conds = _fact_conditions(f)
-    if _dialect() != "postgresql":
-        return {name: _stats([col.label(name)], conds) for name, col in DIMENSIONS.items()}
-    value = SlaFact.elapsed_seconds
-    cols = list(DIMENSIONS.values())
-    stmt = sa.select(*[c.label(n) for n, c in DIMENSIONS.items()], sa.func.grouping(*cols).label("set"),
-                     sa.func.count().label("total"),
-                     sa.func.sum(sa.case((SlaFact.breached, 1), else_=0)).label("breached"),
-                     sa.func.percentile_cont(0.5).within_group(value).label("p50"),
-                     sa.func.percentile_cont(0.9).within_group(value).label("p90")) \
-        .where(*conds).group_by(sa.func.grouping_sets(*[sa.tuple_(c) for c in cols]))
-    out: dict[str, list[dict]] = {name: [] for name in DIMENSIONS}
-    names = list(DIMENSIONS)
-    for r in db.session.execute(stmt):
-        d = _stat_row(r)
-        # grouping(a, b, c) sets a bit for every column NOT in the row's grouping set
-        bits = d.pop("set")
-        grouped = [n for i, n in enumerate(names) if not (bits >> (len(names) - 1 - i)) & 1]
-        name = grouped[0]
-        out[name].append({name: d[name], **{k: v for k, v in d.items() if k not in DIMENSIONS}})
+def stats_by(f: Filters, *, direct: bool = False, dims: tuple[str, ...] = DIMENSIONS) -> dict[str, list[dict]]:
+    """by policy, holder, store and insurer (or the `dims` asked for) at once. On PostgreSQL one scan of
+    the period with GROUPING SETS (the sort per dimension is the only repeated work); elsewhere one
+    GROUP BY per dimension."""
+    _work_mem()
+    src = _facts(f, direct=direct)
+    if _dialect() != "postgresql" or len(dims) == 1:
+        out = {name: _stats([name], src) for name in dims}
+    else:
+        cols = [_group_col(src, n) for n in dims]
+        value = src.c.elapsed_seconds
+        stmt = sa.select(*cols, sa.func.grouping(*cols).label("set"), sa.func.count().label("total"),
+                         sa.func.sum(sa.case((src.c.breached, 1), else_=0)).label("breached"), _percentiles(value)) \
+            .group_by(sa.func.grouping_sets(*[sa.tuple_(c) for c in cols]))
+        out = {name: [] for name in dims}
+        for r in db.session.execute(stmt):
+            d = _stat_row(r)
+            # grouping(a, b, c, d) sets a bit for every column NOT in the row's grouping set
+            bits = d.pop("set")
+            name = next(n for i, n in enumerate(dims) if not (bits >> (len(dims) - 1 - i)) & 1)
+            out[name].append({name: d[name], **{k: v for k, v in d.items() if k not in dims}})
+    if "insurer_id" in out:  # claim timers only (others have no insurer), and only when claims are in scope
+        out["insurer_id"] = [r for r in out["insurer_id"] if r["insurer_id"] is not None] \
+            if f.includes("claim") else []
     return out
 
 
 def by_policy(f: Filters, stats: dict | None = None) -> list[dict]:
-    rows = stats["policy_key"] if stats is not None else \
-        _stats([SlaFact.policy_key.label("policy_key")], _fact_conditions(f))
+    rows = (stats if stats is not None else stats_by(f, dims=("policy_key",)))["policy_key"]
     return sorted(rows, key=lambda r: r["policy_key"])
 
 
 def by_holder(f: Filters, stats: dict | None = None) -> list[dict]:
     """Per advisor (whoever held the case when the clock ended); unassigned cases as one row."""
-    rows = stats["holder_id"] if stats is not None else \
-        _stats([SlaFact.holder_id.label("holder_id")], _fact_conditions(f))
+    rows = (stats if stats is not None else stats_by(f, dims=("holder_id",)))["holder_id"]
     names = _user_names({r["holder_id"] for r in rows if r["holder_id"]})
     for r in rows:
         r["holder_name"] = names.get(r["holder_id"]) if r["holder_id"] else None
@@ -246,8 +281,7 @@ def by_holder(f: Filters, stats: dict | None = None) -> list[dict]:
 
 
 def by_store(f: Filters, stats: dict | None = None) -> list[dict]:
-    rows = stats["store_id"] if stats is not None else \
-        _stats([SlaFact.store_id.label("store_id")], _fact_conditions(f))
+    rows = (stats if stats is not None else stats_by(f, dims=("store_id",)))["store_id"]
     stores = _stores({r["store_id"] for r in rows})
     for r in rows:
         s = stores.get(r["store_id"])
@@ -255,16 +289,9 @@ def by_store(f: Filters, stats: dict | None = None) -> list[dict]:
     return sorted(rows, key=lambda r: r["store_code"])
 
 
-def by_insurer(f: Filters) -> list[dict]:
+def by_insurer(f: Filters, stats: dict | None = None) -> list[dict]:
     """Claim clocks per insurer (empty unless claims are in scope)."""
-    if not f.includes("claim"):
-        return []
-    conds = [*_fact_conditions(f), SlaFact.case_type == "claim"]
-    keys = policy_keys("claim")
-    if keys and not f.case_type:
-        conds.append(SlaFact.policy_key.in_(keys))
-    rows = _stats([Claim.insurer_id.label("insurer_id")], conds,
-                  joins=[(Claim, Claim.id == SlaFact.case_id)])
+    rows = (stats if stats is not None else stats_by(f, dims=("insurer_id",)))["insurer_id"]
     names = _insurer_names({r["insurer_id"] for r in rows})
     for r in rows:
         r["insurer_name"] = names.get(r["insurer_id"], str(r["insurer_id"]))
@@ -284,28 +311,42 @@ def _stores(ids) -> dict[int, Store]:
     return {s.id: s for s in db.session.scalars(sa.select(Store).where(Store.id.in_(sorted(ids))))}
 
 
-def escalations_by_level(f: Filters) -> list[dict]:
-    """Ladder steps fired in the period (1 warning, 2 breach, 3 further escalation) per level."""
+def escalations_by_level(f: Filters, *, direct: bool = False) -> list[dict]:
+    """Ladder steps fired in the period (1 warning, 2 breach, 3 further escalation) per level, and how
+    many of them belong to a clock that is acknowledged now."""
+    def conds(m):
+        out = [m.fired_at >= f.date_from, m.fired_at < f.date_to, _store_filter(m.store_id, f)]
+        if f.case_type:
+            out.append(m.case_type == f.case_type)
+        return out
+
+    src = rollups.escalations_source(conds, direct=direct)
+    counts = dict(db.session.execute(sa.select(src.c.level, sa.func.count()).group_by(src.c.level)).all())
+    acknowledged = _acknowledged_by_level(f, conds)
+    return [{"level": level, "count": int(counts[level]), "acknowledged": int(acknowledged.get(level, 0))}
+            for level in sorted(counts)]
+
+
+def _acknowledged_by_level(f: Filters, conds) -> dict[int, int]:
+    """Escalations of the period whose clock is acknowledged — always live (an acknowledgement comes
+    after the escalation it answers), read from the acknowledged clocks' side: a step fires before the
+    acknowledgement that stops the ladder, and a restart clears it, so every such clock was
+    acknowledged at or after `date_from` (partial index on acknowledged_at)."""
     e, c = SlaEscalation, SlaClock
-    conds = [e.fired_at >= f.date_from, e.fired_at < f.date_to, _store_filter(c.store_id, f)]
-    if f.case_type:
-        conds.append(e.case_type == f.case_type)
-    stmt = sa.select(e.level, sa.func.count().label("count"),
-                     sa.func.count(c.acknowledged_at).label("acknowledged")) \
-        .join(c, c.id == e.clock_id).where(*conds).group_by(e.level).order_by(e.level)
-    return [{"level": r.level, "count": int(r.count), "acknowledged": int(r.acknowledged)}
-            for r in db.session.execute(stmt)]
+
+    class Live:
+        fired_at, store_id, case_type = e.fired_at, c.store_id, e.case_type
+
+    stmt = sa.select(e.level, sa.func.count()).select_from(c).join(e, e.clock_id == c.id) \
+        .where(c.acknowledged_at.is_not(None), c.acknowledged_at >= f.date_from, *conds(Live)).group_by(e.level)
+    return dict(db.session.execute(stmt).all())
 
 
-def paused_by_reason(f: Filters) -> list[dict]:
-    """Paused time by reason on the clocks that ended in the period (from each fact's per-reason JSON)."""
-    conds = [*_fact_conditions(f), SlaFact.paused_seconds > 0]
-    fn = sa.func.jsonb_each_text if _dialect() == "postgresql" else sa.func.json_each
-    each = fn(SlaFact.paused_by_reason).table_valued("key", "value")
-    seconds = sa.cast(each.c.value, sa.Float)
-    stmt = sa.select(each.c.key.label("reason"), sa.func.count().label("clocks"),
-                     sa.func.sum(seconds).label("seconds")) \
-        .select_from(SlaFact).join(each, sa.true()).where(*conds).group_by(each.c.key).order_by(each.c.key)
+def paused_by_reason(f: Filters, *, direct: bool = False) -> list[dict]:
+    """Paused time by reason on the clocks that ended in the period."""
+    src = rollups.pauses_source(_fact_conditions(f), direct=direct)
+    stmt = sa.select(src.c.reason, sa.func.count().label("clocks"), sa.func.sum(src.c.seconds).label("seconds")) \
+        .group_by(src.c.reason).order_by(src.c.reason)
     return [{"reason": r.reason, "clocks": int(r.clocks), "seconds": round(float(r.seconds or 0), 1)}
             for r in db.session.execute(stmt)]
 
@@ -530,7 +571,7 @@ def case_counts(f: Filters) -> list[dict]:
         wf = REGISTRY[case_type]
         t = wf.model.__table__
         scope = _store_filter(t.c.store_id, f)
-        in_period = lambda col: sa.and_(col >= f.date_from, col < f.date_to)  # noqa: E731
+        in_period = lambda col: sa.and_(col >= f.date_from, col < f.date_to)
         row = db.session.execute(sa.select(
             sa.select(sa.func.count()).where(scope, in_period(t.c.created_at)).scalar_subquery(),
             sa.select(sa.func.count()).where(scope, in_period(t.c.closed_at)).scalar_subquery(),

@@ -104,7 +104,7 @@ def collect(f: q.Filters, *, group_wide: bool) -> dict:
     stats = q.stats_by(f)
     data = {**q.live_counts(f), "urgent": q.urgent_clocks(f), "by_policy": q.by_policy(f, stats),
             "by_holder": q.by_holder(f, stats), "by_store": q.by_store(f, stats),
-            "by_insurer": q.by_insurer(f), "backlog": q.backlog(f), "escalations": q.escalations_by_level(f),
+            "by_insurer": q.by_insurer(f, stats), "backlog": q.backlog(f), "escalations": q.escalations_by_level(f),
             "paused_by_reason": q.paused_by_reason(f), "granularity": q.granularity(f),
             "complaint_categories": q.complaints_over_time(f, "category"),
             "complaint_channels": q.complaints_over_time(f, "channel"),

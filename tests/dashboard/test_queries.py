@@ -245,7 +245,7 @@ def test_one_pass_stats_equal_the_single_dimension_ones(facts, group_manager):
     """stats_by (GROUPING SETS on PostgreSQL) gives exactly what one GROUP BY per dimension gives."""
     f = user_filters(group_manager)
     stats = q.stats_by(f)
-    for name, col in q.DIMENSIONS.items():
-        single = q._stats([col.label(name)], q._fact_conditions(f))
+    for name in q.DIMENSIONS:
+        single = [r for r in q._stats([name], q._facts(f)) if name != "insurer_id" or r["insurer_id"] is not None]
         key = lambda r: (r[name] is None, r[name])  # noqa: E731
         assert sorted(stats[name], key=key) == sorted(single, key=key)
