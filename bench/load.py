@@ -27,6 +27,7 @@ import argparse
 import json
 import multiprocessing as mp
 import os
+import resource
 import shutil
 import signal
 import socket
@@ -303,19 +304,35 @@ def run_wrk(args, wrk: str, stack: Stack, mode: str, token: str, customers: list
     out.unlink(missing_ok=True)
     cmd = [wrk, "-t", str(c), "-c", str(c), "-d", f"{seconds:g}s", "--timeout", "10s", "-s",
            str(BENCH / "load.lua"), stack.base, "--", mode, token, ",".join(map(str, customers))]
-    pids = [stack.web.pid, *stack.workers(), stack.rq.pid]
-    cpu_before = {p: cpu_seconds(p) for p in pids}
+    web, pg = stack.workers(), pg_backends(args.database)
+    groups = {"web": web, "postgres": pg, "rq": [stack.rq.pid]}
+    before = {name: sum(cpu_seconds(p) for p in pids) for name, pids in groups.items()}
+    client_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.time()
     res = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "BENCH_WRK_OUT": str(out)})
     wall = time.time() - t0
-    cpu = {p: cpu_seconds(p) - cpu_before[p] for p in pids}
+    client = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = {name: sum(cpu_seconds(p) for p in pids) - before[name] for name, pids in groups.items()}
+    cpu["wrk"] = (client.ru_utime + client.ru_stime) - (client_before.ru_utime + client_before.ru_stime)
     if res.returncode != 0 or not out.exists():
         sys.exit(f"wrk failed ({res.returncode}):\n{res.stdout}\n{res.stderr}")
     result = parse_wrk(out)
     result["wrk_stdout"] = res.stdout
-    result["web_cpu_share"] = sum(cpu[p] for p in stack.workers() if p in cpu) / wall
+    n = max(1, result["total"]["n"])
+    # CPU per request is steadier than req/s when other work shares the machine
+    result["cpu_ms_per_request"] = {name: secs * 1000 / n for name, secs in cpu.items()}
+    result["cpu_share"] = {name: secs / wall for name, secs in cpu.items()}
     result["mode"] = mode
     return result
+
+
+def pg_backends(database: str) -> list[int]:
+    """PostgreSQL server processes serving the bench database (the pools keep them for the whole run)."""
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        return [r[0] for r in conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> "
+                                           "pg_backend_pid()", (database,))]
 
 
 def parse_wrk(path: Path) -> dict:
@@ -479,7 +496,9 @@ def print_report(args, info: dict, rounds: list[dict], raw: list[dict], rss: dic
             codes = " ".join(f"{k}×{v}" for k, v in t.get("codes", {}).items())
             print(f"{kind:<12}{t['rate']:>9.1f}{spread(ranges):>12}{t['p50']:>9.1f}{t['p95']:>9.1f}"
                   f"{t['p99']:>9.1f}{t['non2xx']:>9}{t['lost']:>6}   {codes}")
-        print(f"web workers' CPU: {best['web_cpu_share'] * 100:.0f} % of one core (both together)")
+        per, share = best["cpu_ms_per_request"], best["cpu_share"]
+        print("CPU per request (ms): " + ", ".join(f"{k} {v:.2f}" for k, v in per.items())
+              + f"; web workers busy {share['web'] * 100:.0f} % of one core, postgres {share['postgres'] * 100:.0f} %")
         summary[mode] = best
     if raw:
         best_raw = max(raw, key=lambda r: r["rate"])
