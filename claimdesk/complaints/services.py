@@ -98,6 +98,9 @@ def open_complaint(actor, data: dict) -> Complaint:
         created_by_id=getattr(actor, "id", None), assignee_id=getattr(assignee, "id", None),
         created_at=at, updated_at=at,
     )
+    # Loaded above already: set, the response's customer name and plate need no further queries.
+    complaint.customer = customer
+    complaint.vehicle = vehicle
     targets = {"complaint.first_response": LETTER_FIRST_RESPONSE_SECONDS} if channel == "letter" else {}
     deadlines = {"complaint.resolution": deadline} if deadline is not None else {}
     WF.start(complaint, actor, {**data, "severity": severity},

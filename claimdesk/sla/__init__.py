@@ -32,8 +32,11 @@ def on_action_performed(sender, case=None, action=None, event=None, context=None
     stops = [*action.stops, *context.stops]
     cancels = list(action.cancels)
     starts = [*action.starts, *context.starts]  # after the stops: stopping and starting a key restarts it
+    # an action that stops one clock and starts another (resolve) reads the store's calendar once
+    cals = load_calendars([case.store_id]) if starts and stops and case.state not in sender.final_states \
+        else None
     if stops:
-        engine.stop_clocks(case, stops, at, "met")
+        engine.stop_clocks(case, stops, at, "met", cals=cals)
     if cancels:
         engine.stop_clocks(case, cancels, at, "cancelled")
     if action.name == "pause" and case.pause_reason:
@@ -46,9 +49,17 @@ def on_action_performed(sender, case=None, action=None, event=None, context=None
         engine.stop_clocks(case, {"*"}, at, "cancelled")
         return
     if starts:
-        cals = load_calendars([case.store_id])
-        for key in dict.fromkeys(starts):
-            engine.start_clock(case, key, at, override=_override(context, key), cals=cals)
+        from .policies import current_versions
+
+        keys = list(dict.fromkeys(starts))
+        cals = cals or load_calendars([case.store_id])
+        versions = current_versions(keys, case.store_id)
+        # the case's clocks, read once for all keys; a case that is being created has none yet
+        clocks = [] if action.name == "create" and context.from_state is None else \
+            engine.clocks_of(case.CASE_TYPE, case.id)
+        for key in keys:
+            engine.start_clock(case, key, at, override=_override(context, key), cals=cals, clocks=clocks,
+                               versions=versions)
 
 
 def init_app(app) -> None:

@@ -92,12 +92,17 @@ def _state_for_level(clock: SlaClock) -> str:
 
 # --- scheduling the RQ fast path after commit ---------------------------------------------------
 def _queue_schedule(clock: SlaClock) -> None:
+    """Remember the clock's next step for after commit. _reschedule is the last thing that touches a
+    clock's generation and next_fire_at, so the values taken here are the ones that get committed;
+    taking them now (the clock may not even have an id yet) saves re-loading every expired clock after
+    the commit."""
     pending: dict = db.session.info.get(_SCHEDULE_KEY)
     if pending is None:
         pending = db.session.info[_SCHEDULE_KEY] = {}
         uow.after_commit(_flush_schedule)
-    # plain values: after commit the ORM objects are expired and reading them would cost a query each
-    pending[clock.id] = (clock.generation, clock.next_fire_at)
+    # generation and time as plain values: after commit the ORM object is expired, and reading its
+    # attributes would cost a query each; the id is read from its identity key after the flush
+    pending[id(clock)] = (clock, clock.generation, clock.next_fire_at)
 
 
 def _flush_schedule() -> None:
@@ -109,7 +114,11 @@ def _flush_schedule() -> None:
 
     pending = db.session.info.pop(_SCHEDULE_KEY, None) or {}
     horizon = now() + HORIZON
-    todo = [(cid, gen, at) for cid, (gen, at) in pending.items() if at is not None and at <= horizon]
+    todo = []
+    for clock, generation, fire_at in pending.values():
+        identity = sa.inspect(clock).identity  # the primary key, readable without a query after commit
+        if fire_at is not None and fire_at <= horizon and identity is not None:
+            todo.append((identity[0], generation, fire_at))
     if not todo:
         return
     from . import jobs
@@ -141,17 +150,23 @@ class Override:
 
 
 def start_clock(case, key: str, at: datetime, *, override: Override | None = None,
-                cals: dict | None = None) -> SlaClock | None:
+                cals: dict | None = None, clocks: list[SlaClock] | None = None,
+                versions: dict | None = None) -> SlaClock | None:
     """Start (or restart, as a new generation) the case's clock for `key`. A running clock is left
-    alone. Returns None when no policy has that key."""
-    existing = next((c for c in clocks_of(case.CASE_TYPE, case.id) if c.policy_key == key), None)
+    alone. Returns None when no policy has that key. A caller starting several clocks passes the case's
+    `clocks` and the policies' current `versions` (policies.current_versions), loaded once for all."""
+    if clocks is None:
+        clocks = clocks_of(case.CASE_TYPE, case.id)
+    existing = next((c for c in clocks if c.policy_key == key), None)
     if existing is not None and existing.stopped_at is None:
         return existing
-    policy = effective_policy(key, case.store_id)
-    if policy is None:
-        log.warning("no SLA policy %s; clock not started for %s %s", key, case.CASE_TYPE, case.number)
-        return None
-    version = current_version(policy)
+    version = versions.get(key) if versions is not None else None
+    if version is None:
+        policy = effective_policy(key, case.store_id)
+        if policy is None:
+            log.warning("no SLA policy %s; clock not started for %s %s", key, case.CASE_TYPE, case.number)
+            return None
+        version = current_version(policy)
     target, calendar = version.target_seconds, version.calendar
     override = override or Override()
     if override.deadline is not None:
@@ -180,11 +195,12 @@ def start_clock(case, key: str, at: datetime, *, override: Override | None = Non
     clock.warn_at = clock.due_at = clock.escalate_at = None
     if existing is None:
         db.session.add(clock)
-    db.session.flush()
     cals = cals if cals is not None else load_calendars([case.store_id])
     if case.pause_reason and case.pause_reason in (version.pause_reasons or []):
+        db.session.flush()  # the pause row points at the clock
         _pause(clock, case.pause_reason, at, _cal(clock, cals))
     else:
+        # deadlines computed before the row is written: one INSERT (the caller's flush), not INSERT + UPDATE
         _reschedule(clock, _cal(clock, cals))
     return clock
 
@@ -291,10 +307,9 @@ def end_clock(case, clock: SlaClock, at: datetime, outcome: str, cals=None) -> S
     return fact
 
 
-def stop_clocks(case, keys, at: datetime, outcome: str = "met") -> list[SlaClock]:
+def stop_clocks(case, keys, at: datetime, outcome: str = "met", cals: dict | None = None) -> list[SlaClock]:
     keys = set(keys)
     out = []
-    cals = None
     for clock in clocks_of(case.CASE_TYPE, case.id, lock=True):
         if clock.stopped_at is None and (keys is None or clock.policy_key in keys or "*" in keys):
             cals = cals or load_calendars([case.store_id])

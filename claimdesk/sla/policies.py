@@ -74,6 +74,23 @@ def effective_policies(store_id: int | None) -> list[SlaPolicy]:
     return [by_key[k] for k in sorted(by_key)]
 
 
+def current_versions(keys, store_id: int | None) -> dict[str, SlaPolicyVersion]:
+    """The current version of each key's effective policy (the store's own, else the group default),
+    in one query. A key whose effective policy lacks its version row is left out: the caller falls
+    back to effective_policy + current_version, which repairs it."""
+    rows = db.session.execute(
+        sa.select(SlaPolicy.key, SlaPolicy.store_id, SlaPolicyVersion)
+        .outerjoin(SlaPolicyVersion, sa.and_(SlaPolicyVersion.policy_id == SlaPolicy.id,
+                                             SlaPolicyVersion.version == SlaPolicy.version))
+        .where(SlaPolicy.key.in_(sorted(set(keys))),
+               sa.or_(SlaPolicy.store_id == store_id, SlaPolicy.store_id.is_(None))))
+    best: dict[str, tuple] = {}
+    for key, sid, version in rows:
+        if key not in best or sid is not None:
+            best[key] = (sid, version)
+    return {key: version for key, (_sid, version) in best.items() if version is not None}
+
+
 def current_version(policy: SlaPolicy) -> SlaPolicyVersion:
     row = db.session.scalar(sa.select(SlaPolicyVersion).where(
         SlaPolicyVersion.policy_id == policy.id, SlaPolicyVersion.version == policy.version))
