@@ -4,6 +4,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from ..extensions import db
+from . import bulk
 from .clock import now
 from .models import CaseEvent
 
@@ -54,7 +55,7 @@ def record_many(rows: list[dict]) -> None:
     Ids follow the order of `rows`; events added to the session earlier are flushed first."""
     if rows:
         db.session.flush()
-        db.session.connection().execute(sa.insert(CaseEvent.__table__), rows)
+        bulk.insert_many(CaseEvent.__table__, rows)
 
 
 def timeline(case_type: str, case_id: int, *, customer_visible_only: bool = False) -> list[CaseEvent]:

@@ -15,7 +15,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm.attributes import set_committed_value
 
-from ..core import events, uow
+from ..core import bulk, events, uow
 from ..core.clock import now, utc
 from ..extensions import db
 from .calendar import BusinessCalendar, NoBusinessHours, add_business_time, business_time_between
@@ -333,15 +333,6 @@ class CaseRow:
     escalation_level: int
 
 
-def _insert(table):
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(table)
-
-
 def due_clock_ids(at: datetime, limit: int = 5000) -> list[tuple[int, int, int]]:
     """(id, generation, level) of clocks with a step due — an index range scan on next_fire_at."""
     rows = db.session.execute(sa.select(SlaClock.id, SlaClock.generation, SlaClock.escalation_level)
@@ -430,10 +421,9 @@ def process_due(clock_ids, at: datetime | None = None) -> int:
                  "case_id": c.case_id, "scheduled_at": sched, "fired_at": at,
                  "recipient_ids": recipients(c, lvl)}
                 for c, lvl, sched in plan]
-        t = SlaEscalation.__table__
-        stmt = _insert(t).on_conflict_do_nothing(index_elements=["clock_id", "generation", "level"]).returning(
-            t.c.clock_id, t.c.level)
-        fired_keys = {(r.clock_id, r.level) for r in db.session.connection().execute(stmt, rows)}
+        fired_keys = {(r.clock_id, r.level) for r in bulk.insert_many(
+            SlaEscalation.__table__, rows, conflict=("clock_id", "generation", "level"),
+            returning=("clock_id", "level"))}
         recips = {(r["clock_id"], r["level"]): r["recipient_ids"] for r in rows}
     notices: list = []
     case_updates: dict[tuple[str, int], int] = {}
