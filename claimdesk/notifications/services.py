@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from .. import jobs
+from ..core import bulk
 from ..core.clock import now
 from ..core.errors import NotFound
 from flask_babel import lazy_gettext as _l
@@ -39,14 +40,6 @@ def render(n: Notification) -> tuple[str, str]:
     return fn(n)
 
 
-def _insert():
-    if db.session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(Notification.__table__)
-
-
 def deliver(rows: list[dict]) -> list[int]:
     """Insert notices; a (user, dedupe_key) that exists already is skipped. Returns the new ids.
     E-mail copies go out after commit when SMTP is configured and the user has an address."""
@@ -54,8 +47,7 @@ def deliver(rows: list[dict]) -> list[int]:
         return []
     t = Notification.__table__
     rows = [{"case_type": None, "case_id": None, "data": {}, "created_at": now(), **r} for r in rows]
-    stmt = _insert().on_conflict_do_nothing(index_elements=["user_id", "dedupe_key"]).returning(t.c.id, t.c.user_id)
-    created = db.session.connection().execute(stmt, rows).all()  # executemany: one cached statement
+    created = bulk.insert_many(t, rows, conflict=("user_id", "dedupe_key"), returning=("id", "user_id"))
     if created and current_app.config.get("SMTP_URL"):
         from ..auth.models import User
 

@@ -15,7 +15,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm.attributes import set_committed_value
 
-from ..core import events, uow
+from ..core import bulk, events, uow
 from ..core.clock import now, utc
 from ..extensions import db
 from .calendar import BusinessCalendar, NoBusinessHours, add_business_time, business_time_between
@@ -52,6 +52,9 @@ def remaining_seconds(clock: SlaClock, at: datetime, cal) -> float:
 
 
 def _ladder(clock: SlaClock) -> dict[int, dict]:
+    steps = getattr(clock, "ladder_steps", None)  # a batch's _BatchClock carries its version's, built once
+    if steps is not None:
+        return steps
     return {s["level"]: s for s in (clock.policy_version.ladder or [])}
 
 
@@ -345,15 +348,6 @@ class CaseRow:
     escalation_level: int
 
 
-def _insert(table):
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(table)
-
-
 def due_clock_ids(at: datetime, limit: int = 5000) -> list[tuple[int, int, int]]:
     """(id, generation, level) of clocks with a step due — an index range scan on next_fire_at."""
     rows = db.session.execute(sa.select(SlaClock.id, SlaClock.generation, SlaClock.escalation_level)
@@ -396,21 +390,25 @@ def process_due(clock_ids, at: datetime | None = None) -> int:
                                                  row.escalation_level)
     if not cases:
         return 0
-    # 2. the clocks, locked, re-checked now that we hold the case rows
-    stmt = sa.select(SlaClock).where(SlaClock.id.in_(ids), SlaClock.next_fire_at <= at) \
-        .order_by(SlaClock.id).execution_options(populate_existing=True)
+    # 2. the clocks, locked, re-checked now that we hold the case rows — plain rows, not ORM objects
+    cols = [getattr(SlaClock, c.key) for c in SlaClock.__table__.c]
+    stmt = sa.select(*cols).where(SlaClock.id.in_(ids), SlaClock.next_fire_at <= at).order_by(SlaClock.id)
     if is_pg:
         stmt = stmt.with_for_update(of=SlaClock)
-    clocks = [c for c in db.session.scalars(stmt) if (c.case_type, c.case_id) in cases]
-    if not clocks:
+    rows = [r for r in db.session.execute(stmt).mappings() if (r["case_type"], r["case_id"]) in cases]
+    if not rows:
         return 0
+    versions = {v.id: v for v in db.session.scalars(sa.select(SlaPolicyVersion).where(
+        SlaPolicyVersion.id.in_(sorted({r["policy_version_id"] for r in rows}))))}
+    ladders = {vid: {s["level"]: s for s in (v.ladder or [])} for vid, v in versions.items()}
+    clocks = [_BatchClock(r, versions[r["policy_version_id"]], ladders[r["policy_version_id"]]) for r in rows]
     store_ids = {c.store_id for c in clocks}
     cals = load_calendars(store_ids)
     people = _recipients_by_store(store_ids, {cases[(c.case_type, c.case_id)].assignee_id for c in clocks})
     # 3. decide the steps
     plan = []  # (clock, level, scheduled_at)
     for clock in clocks:
-        steps = _ladder(clock)
+        steps = clock.ladder_steps
         level = clock.escalation_level
         if level < 2 and 2 in steps and clock.due_at is not None and clock.due_at <= at:
             plan.append((clock, 2, clock.due_at))  # a late warning is noise once breached: skip to breach
@@ -425,23 +423,33 @@ def process_due(clock_ids, at: datetime | None = None) -> int:
     fired_keys: set = set()
     recips: dict = {}
     if plan:
+        who: dict = {}  # recipients depend only on the step and the case's store and assignee
+
+        def recipients(c, lvl):
+            case = cases[(c.case_type, c.case_id)]
+            key = (c.policy_version_id, lvl, case.store_id, case.assignee_id)
+            if key not in who:
+                who[key] = _recipients(steps_for(c, lvl), case, people)
+            return who[key]
+
         rows = [{"clock_id": c.id, "generation": c.generation, "level": lvl, "case_type": c.case_type,
                  "case_id": c.case_id, "scheduled_at": sched, "fired_at": at,
-                 "recipient_ids": _recipients(steps_for(c, lvl), cases[(c.case_type, c.case_id)], people)}
+                 "recipient_ids": recipients(c, lvl)}
                 for c, lvl, sched in plan]
-        t = SlaEscalation.__table__
-        stmt = _insert(t).on_conflict_do_nothing(index_elements=["clock_id", "generation", "level"]).returning(
-            t.c.clock_id, t.c.level)
-        fired_keys = {(r.clock_id, r.level) for r in db.session.connection().execute(stmt, rows)}
+        fired_keys = {(r.clock_id, r.level) for r in bulk.insert_many(
+            SlaEscalation.__table__, rows, conflict=("clock_id", "generation", "level"),
+            returning=("clock_id", "level"))}
         recips = {(r["clock_id"], r["level"]): r["recipient_ids"] for r in rows}
     notices: list = []
     case_updates: dict[tuple[str, int], int] = {}
-    with db.session.no_autoflush:
-        _apply(plan, fired_keys, recips, cases, people, at, notices, case_updates)
+    timeline: list[dict] = []
+    _apply(plan, fired_keys, recips, cases, people, at, notices, case_updates, timeline)
     fired = len([1 for c, lvl, _s in plan if (c.id, lvl) in fired_keys])
     for clock in clocks:
         _reschedule(clock, _cal(clock, cals))
-    # 5. the cases: escalation flag without bumping the version (no 409 for someone editing it)
+    # 5. the clocks that changed: one executemany UPDATE (what the ORM flush wrote, without the ORM)
+    _write_clocks(clocks)
+    # 6. the cases: escalation flag without bumping the version (no 409 for someone editing it)
     by_table: dict[str, list] = defaultdict(list)
     for (case_type, case_id), level in case_updates.items():
         by_table[case_type].append({"b_id": case_id, "b_level": level})
@@ -451,18 +459,62 @@ def process_due(clock_ids, at: datetime | None = None) -> int:
         db.session.connection().execute(
             sa.update(t).where(t.c.id == sa.bindparam("b_id")).values(
                 escalation_level=sa.bindparam("b_level"), escalation_acknowledged_by_id=None), params)
+    events.record_many(timeline)
     if notices:
         from ..notifications import services as notifications
 
         notifications.deliver(notices)
-    db.session.flush()
     return fired
 
 
-def _apply(plan, fired_keys, recips, cases, people, at, notices, case_updates) -> None:
+#: the clock columns the ladder changes (escalation, state, schedule)
+_FIRE_COLUMNS = ("state", "escalation_level", "breached_at", "warn_at", "due_at", "escalate_at", "next_fire_at")
+
+
+class _BatchClock:
+    """One locked clock row of a batch, with the attributes the ladder code reads and writes."""
+
+    def __init__(self, row, version, ladder_steps):
+        self.__dict__.update(row)
+        self.policy_version = version
+        self.ladder_steps = ladder_steps
+        self.loaded = tuple(row[k] for k in _FIRE_COLUMNS)
+
+    def changes(self) -> dict:
+        return {k: getattr(self, k) for k, old in zip(_FIRE_COLUMNS, self.loaded) if getattr(self, k) != old}
+
+
+def _write_clocks(clocks) -> None:
+    """UPDATE the changed clocks (one executemany; `updated_at` as the ORM's onupdate would set it) and
+    refresh any clock object already loaded in the session from its row, as a populate_existing load
+    would have."""
+    stamp = now()
+    params = []
+    for c in clocks:
+        if c.changes():
+            c.updated_at = stamp
+            params.append({"b_id": c.id, "b_updated_at": stamp,
+                           **{f"b_{k}": getattr(c, k) for k in _FIRE_COLUMNS}})
+    if params:
+        t = SlaClock.__table__
+        db.session.connection().execute(
+            sa.update(t).where(t.c.id == sa.bindparam("b_id")).values(
+                updated_at=sa.bindparam("b_updated_at"), **{k: sa.bindparam(f"b_{k}") for k in _FIRE_COLUMNS}),
+            params)
+    batch = {c.id: c for c in clocks}
+    keys = [c.key for c in SlaClock.__table__.c]
+    for obj in [o for o in db.session.identity_map.values() if isinstance(o, SlaClock) and o.id in batch]:
+        c = batch[obj.id]
+        for k in keys:
+            set_committed_value(obj, k, getattr(c, k))
+        set_committed_value(obj, "policy_version", c.policy_version)
+
+
+def _apply(plan, fired_keys, recips, cases, people, at, notices, case_updates, timeline) -> None:
     """The effects of the steps that went into the ledger: clock, case flag, timeline, notices."""
     from .notices import notice_rows
 
+    names: dict = {}
     for clock, lvl, sched in plan:
         if (clock.id, lvl) not in fired_keys:
             continue
@@ -478,10 +530,13 @@ def _apply(plan, fired_keys, recips, cases, people, at, notices, case_updates) -
             case.escalation_level = case_level
             case_updates[(clock.case_type, clock.case_id)] = case_level
         action = {1: "sla_warning", 2: "sla_breached", 3: "escalated"}[lvl]
-        events.record(case, kind="sla" if lvl == 1 else "escalation", action=action, actor=None, at=at,
-                      data={"timer": clock.policy_key, "level": lvl, "due_at": clock.due_at,
-                            "late_seconds": round((at - sched).total_seconds(), 3),
-                            "notified": _names(recipient_ids, people)})
+        key = tuple(recipient_ids)
+        if key not in names:
+            names[key] = _names(recipient_ids, people)
+        timeline.append(events.values(case, kind="sla" if lvl == 1 else "escalation", action=action, actor=None,
+                                      at=at, data={"timer": clock.policy_key, "level": lvl, "due_at": clock.due_at,
+                                                   "late_seconds": round((at - sched).total_seconds(), 3),
+                                                   "notified": list(names[key])}))
         notices.extend(notice_rows(clock, lvl, case, recipient_ids, at))
 
 
