@@ -119,9 +119,12 @@ def _flush_schedule() -> None:
     horizon = now() + HORIZON
     todo = []
     for clock, generation, fire_at in pending.values():
-        identity = sa.inspect(clock).identity  # the primary key, readable without a query after commit
-        if fire_at is not None and fire_at <= horizon and identity is not None:
-            todo.append((identity[0], generation, fire_at))
+        state = sa.inspect(clock, raiseerr=False)
+        # an ORM clock: its primary key from the identity key (no query after commit); a batch's
+        # plain-row clock (_BatchClock) carries its id
+        clock_id = (state.identity[0] if state.identity else None) if state is not None else clock.id
+        if fire_at is not None and fire_at <= horizon and clock_id is not None:
+            todo.append((clock_id, generation, fire_at))
     if not todo:
         return
     from . import jobs
