@@ -2,6 +2,15 @@
 
 
 def init_app(app):
+    from ..auth.permissions import get_or_404, require
+    from ..documents.services import register_case_reader
+    from .models import WorkOrder
+
+    def read_work_order(case_id, user):
+        require("workorders.read", user)
+        return get_or_404(WorkOrder, case_id, user)
+
+    register_case_reader(WorkOrder.CASE_TYPE, read_work_order)
     from .. import demo
     from .demo import seed_work_orders
 
