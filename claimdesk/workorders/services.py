@@ -604,11 +604,11 @@ def add_photo(actor, wo: WorkOrder, upload, panel: str | None = None, note: str 
     from ..documents.services import save_upload
 
     if wo.state in ("closed", "cancelled"):
-        raise Conflict(_s(_l("The work order is %(state)s; no more photos are taken.", state=wo.state)),
+        raise Conflict(_s(_l("The work order is closed or cancelled; no more photos are taken.")),
                        code="invalid_state")
     doc = save_upload(actor, wo, PHOTO_KIND, upload)
     events.record(wo, kind="note", action="photo_added", actor=actor, from_state=wo.state, to_state=wo.state,
-                  data={"document_id": doc.id, "file": doc.original_filename, "panel": panel, "note": note})
+                  data={"document_id": doc.id, "panel": panel, "note": note})
     return Photo(doc, panel, note)
 
 

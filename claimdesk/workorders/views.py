@@ -92,7 +92,7 @@ def labels() -> dict:
                 warranty=WARRANTY_LABELS, stages=STAGE_LABELS, priorities=PRIORITY_LABELS, channels=CHANNEL_LABELS,
                 payments=PAYMENT_LABELS, old_parts=OLD_PARTS_LABELS, outcomes=OUTCOME_LABELS, pauses=PAUSE_LABELS,
                 panels=dict(PANELS), damage_kinds=dict(DAMAGE_KINDS), check_items=CHECK_ITEM_LABELS,
-                actions={"create": _l("Work order opened"),
+                actions={"create": _l("Work order opened"), "photo_added": _l("Photo added"),
                          **{name: a.label for name, a in WF.actions.items() if a.label}})
 
 

@@ -93,6 +93,7 @@ def test_page_upload_thumbnails_and_print(wo, advisor, login, client):
     html = client.get(f"/work-orders/{wo.id}").get_data(as_text=True)
     assert f'src="/documents/{doc.id}/content"' in html and 'class="wo-photo-thumb"' in html
     assert "Left front door" in html and "dent" in html and 'style="' not in html
+    assert "Photo added" in html and "photo_added" not in html
     assert client.get(f"/documents/{doc.id}/content").data == JPEG
     printed = client.get(f"/work-orders/{wo.id}/print").get_data(as_text=True)
     assert f"/documents/{doc.id}/content" in printed and "Left front door" in printed
@@ -118,7 +119,7 @@ def test_page_upload_form_only_for_uploaders(wo, advisor, workshop, login, clien
 def test_page_other_store_404(advisor, other_store, make_user, login, client):
     far = make_user("advisor", username="far", store=other_store)
     vehicle = VehicleFactory(customer__store=other_store)
-    wo = open_work_order(far, {"customer_id": vehicle.customer_id, "vehicle_id": vehicle.id, "mileage_km": 10,
+    wo = open_work_order(far, {"customer_id": vehicle.customer_id, "vehicle_id": vehicle.id, "mileage_km": 90000,
                                "customer_description": "noise"})
     uow.commit()
     login(advisor)
