@@ -5,8 +5,8 @@ def init_app(app) -> None:
     from ..auth.permissions import get_or_404, require
     from ..core.workflow import action_performed
     from ..documents.services import register_case_reader
-    from .models import Claim
     from ..workorders import services as workorder_services
+    from .models import Claim
     from .repair import delivery_gates, linked_claims, on_action_performed
 
     def read_claim(case_id, user):

@@ -10,9 +10,9 @@ from marshmallow import Schema, fields, validate
 
 from ..auth.permissions import get_or_404, require, scoped, store_for_new
 from ..core.api import register_case_routes
-from ..documents.schemas import DocumentOut
 from ..core.errors import ValidationFailed
 from ..core.http import page_schema, paginate
+from ..documents.schemas import DocumentOut
 from ..extensions import api, db
 from . import queries, services
 from .models import Part, WorkOrder

@@ -2,8 +2,8 @@
 the request or job boundary commits. Refusals are named gates (GateBlocked) or field errors."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Callable
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
