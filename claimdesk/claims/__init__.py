@@ -5,14 +5,19 @@ def init_app(app) -> None:
     from ..auth.permissions import get_or_404, require
     from ..core.workflow import action_performed
     from ..documents.services import register_case_reader
+    from ..workorders import services as workorder_services
     from .models import Claim
-    from .repair import on_action_performed
+    from .repair import delivery_gates, linked_claims, on_action_performed
 
     def read_claim(case_id, user):
         require("claims.read", user)
         return get_or_404(Claim, case_id, user)
 
     register_case_reader(Claim.CASE_TYPE, read_claim)
+    for hooks, hook in ((workorder_services.DELIVERY_GATES, delivery_gates),
+                        (workorder_services.LINKED_CASES, linked_claims)):
+        if hook not in hooks:
+            hooks.append(hook)
     from ..demo import SEEDERS
     from .demo import seed
 

@@ -79,18 +79,40 @@ def claims_of_work_order(work_order_id: int) -> list[Claim]:
         Claim.work_order_id == work_order_id, Claim.state.not_in(("closed", "rejected", "withdrawn")))))
 
 
+def delivery_gates(wo: WorkOrder) -> list[tuple[str, str, dict]]:
+    """The claim's hold on the car (documents incomplete, no manager override): a named delivery gate
+    of the work order, shown on its page before Deliver is pressed and enforced by its deliver action."""
+    from .services import release_blocker
+
+    out = []
+    for claim in claims_of_work_order(wo.id):
+        blocker = release_blocker(claim)
+        if blocker:
+            out.append(("claim_documents", blocker, {"claim_id": claim.id}))
+    return out
+
+
+def linked_claims(wo: WorkOrder, user) -> list[dict]:
+    """"Insurance claim CL-…" on the work order page, for those who may read claims."""
+    from ..auth.permissions import can
+
+    if not can(user, "claims.read"):
+        return []
+    claims = db.session.scalars(sa.select(Claim).where(Claim.work_order_id == wo.id).order_by(Claim.id))
+    return [{"case_type": Claim.CASE_TYPE, "case_id": c.id, "number": c.number,
+             "label": str(_l("Insurance claim %(number)s", number=c.number))} for c in claims]
+
+
 def on_action_performed(sender, case=None, action=None, event=None, context=None, **kw):
     if getattr(sender, "case_type", None) != WorkOrder.CASE_TYPE:
         return
     if action.name == "deliver":
-        for claim in claims_of_work_order(case.id):
-            from .services import release_blocker
-
-            blocker = release_blocker(claim)
-            if blocker:
-                err = GateBlocked("claim_documents", blocker)
-                err.extra["claim_id"] = claim.id
-                raise err
+        # Normally refused earlier by the work order's own deliver gate (DELIVERY_GATES); kept as the
+        # last word in case a delivery path skips the gates.
+        for gate, message, extra in delivery_gates(case):
+            err = GateBlocked(gate, message)
+            err.extra.update(extra)
+            raise err
         return
     if case.state == "ready" and context.from_state != "ready":
         from .workflow import WF

@@ -2,6 +2,15 @@
 
 
 def init_app(app):
+    from ..auth.permissions import get_or_404, require
+    from ..documents.services import register_case_reader
+    from .models import WorkOrder
+
+    def read_work_order(case_id, user):
+        require("workorders.read", user)
+        return get_or_404(WorkOrder, case_id, user)
+
+    register_case_reader(WorkOrder.CASE_TYPE, read_work_order)
     from .. import demo
     from .demo import seed_work_orders
 
@@ -12,5 +21,5 @@ def init_app(app):
 
     for field, mapping in (("pay_type", v.PAY_TYPE_LABELS), ("decision", v.DECISION_LABELS),
                            ("kind", v.KIND_LABELS), ("stage", v.STAGE_LABELS), ("priority", v.PRIORITY_LABELS),
-                           ("signature_channel", v.CHANNEL_LABELS)):
+                           ("signature_channel", v.CHANNEL_LABELS), ("panel", dict(v.PANELS))):
         value_labels(field, mapping, "work_order")

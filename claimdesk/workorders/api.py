@@ -5,11 +5,14 @@ import sqlalchemy as sa
 from flask.views import MethodView
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
+from flask_smorest.fields import Upload
+from marshmallow import Schema, fields, validate
 
 from ..auth.permissions import get_or_404, require, scoped, store_for_new
 from ..core.api import register_case_routes
 from ..core.errors import ValidationFailed
 from ..core.http import page_schema, paginate
+from ..documents.schemas import DocumentOut
 from ..extensions import api, db
 from . import queries, services
 from .models import Part, WorkOrder
@@ -55,6 +58,45 @@ class WorkOrderRecommendations(MethodView):
         """Items declined or deferred at this vehicle's earlier visits, to offer again."""
         user = require("workorders.read")
         return {"items": queries.recommendations(get_or_404(WorkOrder, case_id, user))}
+
+
+class PhotoForm(Schema):
+    panel = fields.String(load_default=None, validate=validate.Length(max=40))
+    note = fields.String(load_default=None, validate=validate.Length(max=500))
+
+
+class PhotoFiles(Schema):
+    file = Upload(required=True)
+
+
+class PhotoOut(DocumentOut):
+    panel = fields.String(allow_none=True)
+    note = fields.String(allow_none=True)
+
+
+class PhotoList(Schema):
+    items = fields.List(fields.Nested(PhotoOut))
+
+
+@blp.route("/work-orders/<int:case_id>/photos")
+class WorkOrderPhotos(MethodView):
+    @blp.response(200, PhotoList)
+    def get(self, case_id):
+        """Photos of the car taken at check-in (download each through its `content_url`)."""
+        user = require("workorders.read")
+        return {"items": services.photos_of(get_or_404(WorkOrder, case_id, user))}
+
+    @blp.arguments(PhotoForm, location="form")
+    @blp.arguments(PhotoFiles, location="files")
+    @blp.response(201, PhotoOut)
+    @blp.alt_response(413, description="The file is larger than the upload limit.")
+    @blp.alt_response(415, description="Not a JPEG, PNG or PDF (checked by content, not by name).")
+    def post(self, form, files, case_id):
+        """Attach a photo of the car (multipart: `file`, optional `panel`, `note`); noted on the timeline."""
+        user = require("workorders.read")
+        require("documents.upload", user)
+        wo = get_or_404(WorkOrder, case_id, user, for_update=True)
+        return services.add_photo(user, wo, files["file"], form.get("panel"), form.get("note"))
 
 
 register_case_routes(blp, WF, "work-orders", WorkOrderOut, "workorders.read")

@@ -328,6 +328,24 @@ class WorkOrderOut(CaseOutBase):
     checks = fields.List(fields.Nested(CheckOut))
     totals = fields.Nested(TotalsOut, attribute="approved_totals",
                            metadata={"description": "approved lines, per pay type and labour/parts"})
+    linked_cases = fields.Method("get_linked_cases", metadata={
+        "description": "cases of other modules linked to this work order that the caller may open "
+                       "(e.g. the insurance claim): case_type, case_id, number, label"})
+    delivery_gates = fields.Method("get_delivery_gates", metadata={
+        "description": "named gates that hold delivery now (when ready): gate, message"})
+
+    def get_linked_cases(self, wo):
+        from flask_login import current_user
+
+        from .services import linked_cases
+
+        user = current_user._get_current_object() if current_user else None
+        return linked_cases(wo, user) if user is not None and user.is_authenticated else []
+
+    def get_delivery_gates(self, wo):
+        from .services import delivery_blockers
+
+        return [{"gate": g, "message": m} for g, m in delivery_blockers(wo)] if wo.state == "ready" else []
     estimate_totals = fields.Nested(TotalsOut, metadata={"description": "every line not declined"})
 
 

@@ -2,6 +2,7 @@
 the request or job boundary commits. Refusals are named gates (GateBlocked) or field errors."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -30,6 +31,14 @@ CHECK_ITEMS = {
     "final": ["every approved line done", "fault confirmed gone", "safety items checked",
               "old parts kept as agreed", "interior and exterior clean", "nothing left inside"],
 }
+#: Hooks other modules register from their init_app; the work order never imports them.
+#: LINKED_CASES: fn(wo, user) -> list of dict(case_type, case_id, number, label) the user may open.
+LINKED_CASES: list[Callable] = []
+#: DELIVERY_GATES: fn(wo) -> list of (gate, message, extra: dict) that hold the car (shown before Deliver).
+DELIVERY_GATES: list[Callable] = []
+#: Document kind of the photos taken at reception.
+PHOTO_KIND = "check_in_photo"
+
 CLOCKS = ("work_order.promised_completion", "work_order.extra_work_approval", "work_order.follow_up_call")
 
 
@@ -478,7 +487,18 @@ def delivery_blockers(wo: WorkOrder, data: dict | None = None) -> list[tuple[str
     if due > 0 and not (data.get("payment_method") or wo.payment_method):
         out.append(("payment_recorded", _s(_l("Cannot deliver: payment of %(amount)s not recorded (payment method).",
                                               amount=fmt_money(due)))))
+    out.extend((gate, message) for gate, message, _extra in linked_gates(wo))
     return out
+
+
+def linked_gates(wo: WorkOrder) -> list[tuple[str, str, dict]]:
+    """Gates other modules (e.g. an insurance claim's documents) put on this work order's delivery."""
+    return [gate for hook in DELIVERY_GATES for gate in hook(wo)]
+
+
+def linked_cases(wo: WorkOrder, user) -> list[dict]:
+    """Cases of other modules linked to this work order that `user` may open."""
+    return [case for hook in LINKED_CASES for case in hook(wo, user)]
 
 
 def gate_deliverable(wo: WorkOrder, data: dict, ctx: Context):
@@ -487,6 +507,10 @@ def gate_deliverable(wo: WorkOrder, data: dict, ctx: Context):
         gate, message = blockers[0]
         err = GateBlocked(gate, message)
         err.extra["gates"] = [g for g, _m in blockers]  # every blocking gate, not only the first
+        for linked, _m, extra in linked_gates(wo):
+            if linked == gate:
+                err.extra.update(extra)
+                break
         raise err
 
 
@@ -561,3 +585,45 @@ def is_unhappy(wo: WorkOrder) -> bool:
 
 def cancel(wo: WorkOrder, data: dict, ctx: Context):
     wo.cancel_reason = data["reason"]
+
+
+# --- check-in photos -----------------------------------------------------------------------------
+class Photo:
+    """A check-in photo: the uploaded document with the panel and note given at upload."""
+
+    def __init__(self, doc, panel: str | None = None, note: str | None = None):
+        self.document, self.panel, self.note = doc, panel, note
+
+    def __getattr__(self, name):
+        return getattr(self.document, name)
+
+
+def add_photo(actor, wo: WorkOrder, upload, panel: str | None = None, note: str | None = None) -> Photo:
+    """Store a photo of the car (type and size checked by the documents module) and note it on the timeline."""
+    from ..core import events
+    from ..documents.services import save_upload
+
+    if wo.state in ("closed", "cancelled"):
+        raise Conflict(_s(_l("The work order is closed or cancelled; no more photos are taken.")),
+                       code="invalid_state")
+    doc = save_upload(actor, wo, PHOTO_KIND, upload)
+    events.record(wo, kind="note", action="photo_added", actor=actor, from_state=wo.state, to_state=wo.state,
+                  data={"document_id": doc.id, "panel": panel, "note": note})
+    return Photo(doc, panel, note)
+
+
+def photos_of(wo: WorkOrder) -> list[Photo]:
+    """The work order's check-in photos, oldest first, with the panel and note of their upload event."""
+    from ..core.models import CaseEvent
+    from ..documents.models import Document
+
+    docs = db.session.scalars(sa.select(Document).where(
+        Document.case_type == wo.CASE_TYPE, Document.case_id == wo.id, Document.kind == PHOTO_KIND)
+        .order_by(Document.id)).all()
+    if not docs:
+        return []
+    meta = {}
+    for ev in db.session.scalars(sa.select(CaseEvent).where(
+            CaseEvent.case_type == wo.CASE_TYPE, CaseEvent.case_id == wo.id, CaseEvent.action == "photo_added")):
+        meta[(ev.data or {}).get("document_id")] = ev.data or {}
+    return [Photo(d, meta.get(d.id, {}).get("panel"), meta.get(d.id, {}).get("note")) for d in docs]

@@ -14,11 +14,11 @@ from flask_login import current_user
 
 from ..auth.models import User
 from ..auth.permissions import can, get_or_404, require, scoped
-from ..core import events
+from ..core import events, uow
 from ..core.errors import DomainError
 from ..core.http import paginate
 from ..core.templating import nav_item
-from ..core.web import (CASE_ENDPOINTS, HISTORY_PROVIDERS, HOME_PANELS, NUMBER_LOOKUPS, form_error_text,
+from ..core.web import (CASE_ENDPOINTS, HISTORY_PROVIDERS, HOME_PANELS, NUMBER_LOOKUPS, case_url, form_error_text,
                         run_form_action, staff_blueprint)
 from ..core.workflow import PAUSE_REASONS
 from ..customers import queries as customer_queries
@@ -92,7 +92,7 @@ def labels() -> dict:
                 warranty=WARRANTY_LABELS, stages=STAGE_LABELS, priorities=PRIORITY_LABELS, channels=CHANNEL_LABELS,
                 payments=PAYMENT_LABELS, old_parts=OLD_PARTS_LABELS, outcomes=OUTCOME_LABELS, pauses=PAUSE_LABELS,
                 panels=dict(PANELS), damage_kinds=dict(DAMAGE_KINDS), check_items=CHECK_ITEM_LABELS,
-                actions={"create": _l("Work order opened"),
+                actions={"create": _l("Work order opened"), "photo_added": _l("Photo added"),
                          **{name: a.label for name, a in WF.actions.items() if a.label}})
 
 
@@ -278,7 +278,9 @@ def detail_context(wo: WorkOrder, user) -> dict:
         unhappy=services.is_unhappy(wo), pay_types=PAY_TYPES, kinds=LINE_KINDS, warranty=WARRANTY,
         priorities=PRIORITIES, channels=SIGNATURE_CHANNELS, payments=PAYMENT_METHODS, old_parts=OLD_PARTS,
         outcomes=FOLLOW_UP_OUTCOMES, pause_reasons=PAUSE_REASONS, stages=CHECK_STAGES,
-        panels=PANELS, damage_kinds=DAMAGE_KINDS)
+        panels=PANELS, damage_kinds=DAMAGE_KINDS, photos=services.photos_of(wo),
+        can_upload_photos=can(user, "documents.upload") and wo.state not in ("closed", "cancelled"),
+        linked=[dict(case, url=case_url(case["case_type"], case["case_id"])) for case in services.linked_cases(wo, user)])
 
 
 def _lines_from_form(form) -> list[dict]:
@@ -414,10 +416,34 @@ def act(case_id: int, action: str):
                            redirect_to=url_for("workorders.detail", case_id=wo.id))
 
 
+@bp.route("/<int:case_id>/photos", methods=["POST"])
+def upload_photo(case_id: int):
+    user = require("workorders.read")
+    require("documents.upload", user)
+    wo = get_or_404(WorkOrder, case_id, user, for_update=True)
+    back = url_for("workorders.detail", case_id=wo.id) + "#photos"
+    file = request.files.get("file")
+    if file is None or not file.filename:
+        flash(_("Choose a photo to upload."), "danger")
+        return redirect(back)
+    panel = request.form.get("panel") or None
+    if panel not in dict(PANELS):
+        panel = None
+    try:
+        services.add_photo(user, wo, file, panel, (request.form.get("note") or "").strip()[:500] or None)
+    except DomainError as err:
+        uow.rollback()
+        flash(form_error_text(err), "danger")
+        return redirect(back)
+    flash(_("Photo added to the check-in sheet."), "success")
+    return redirect(back)
+
+
 @bp.route("/<int:case_id>/print")
 def print_order(case_id: int):
     wo = _load(case_id)
-    return render_template("workorders/print_order.html", wo=wo, L=labels(), panels=PANELS)
+    return render_template("workorders/print_order.html", wo=wo, L=labels(), panels=PANELS,
+                           photos=services.photos_of(wo))
 
 
 @bp.route("/<int:case_id>/settlement")

@@ -117,3 +117,38 @@ def test_delivery_refused_through_the_work_order_api(claim, advisor, workshop, a
 
     db.session.refresh(db_wo)
     assert db_wo.state == "ready"
+
+
+def test_work_order_page_links_the_claim_and_names_its_gate(claim, advisor, workshop, login, client):
+    advance(claim, advisor, "repair")
+    wo = claim.work_order
+    workshop_to_ready(wo, advisor, workshop)
+    from claimdesk.workorders.services import delivery_blockers
+
+    assert [g for g, _m in delivery_blockers(wo)] == ["claim_documents"]
+    login(advisor)
+    html = client.get(f"/work-orders/{wo.id}").get_data(as_text=True)
+    assert f'href="/claims/{claim.id}"' in html and f"Insurance claim {claim.number}" in html
+    assert 'data-gate="claim_documents"' in html
+    verify_all(claim, advisor)
+    uow.commit()
+    html = client.get(f"/work-orders/{wo.id}").get_data(as_text=True)
+    assert 'data-gate="claim_documents"' not in html and f"Insurance claim {claim.number}" in html
+
+
+def test_claim_link_hidden_from_roles_without_claims(claim, advisor, workshop, login, client):
+    advance(claim, advisor, "repair")
+    login(workshop)
+    html = client.get(f"/work-orders/{claim.work_order.id}").get_data(as_text=True)
+    assert f"/claims/{claim.id}" not in html
+
+
+def test_work_order_api_shows_linked_claim_and_gate(claim, advisor, workshop, api_as):
+    advance(claim, advisor, "repair")
+    wo = claim.work_order
+    workshop_to_ready(wo, advisor, workshop)
+    body = api_as(advisor).get(f"work-orders/{wo.id}").json
+    assert body["linked_cases"] == [{"case_type": "claim", "case_id": claim.id, "number": claim.number,
+                                     "label": f"Insurance claim {claim.number}"}]
+    assert [g["gate"] for g in body["delivery_gates"]] == ["claim_documents"]
+    assert api_as(workshop).get(f"work-orders/{wo.id}").json["linked_cases"] == []

@@ -132,10 +132,13 @@ MATRIX: dict[str, R] = {
     "GET /work-orders/parts": R(WO_READ), "POST /work-orders/parts": R(PARTS_WRITE - {ADM}, pre=WO_READ),
     "GET /work-orders/<int:case_id>": R(WO_READ, store=True),
     "GET /work-orders/<int:case_id>/print": R(WO_READ, store=True),
+    "POST /work-orders/<int:case_id>/photos": R(UPLOAD, store=True),
     "GET /work-orders/<int:case_id>/settlement": R(WO_READ, store=True, ok=302),  # only once ready
     "GET /api/v1/work-orders": R(WO_READ), "POST /api/v1/work-orders": R(WO_CREATE),
     "GET /api/v1/work-orders/<int:case_id>": R(WO_READ, store=True),
     "GET /api/v1/work-orders/<int:case_id>/recommendations": R(WO_READ, store=True),
+    "GET /api/v1/work-orders/<int:case_id>/photos": R(WO_READ, store=True),
+    "POST /api/v1/work-orders/<int:case_id>/photos": R(UPLOAD, store=True),
     "GET /api/v1/work-orders/<int:case_id>/events": R(WO_READ, store=True),
     # parts stock: admins may add parts (parts.write) but reading goes with the work orders
     "GET /api/v1/parts": R(WO_READ), "POST /api/v1/parts": R(PARTS_WRITE),
