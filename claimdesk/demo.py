@@ -11,7 +11,7 @@ from .auth import services as auth_services
 from .auth.models import Store
 from .core import uow
 from .customers.models import Customer, Vehicle
-from .customers.validators import PROVINCES, vin_check_digit
+from .customers.validators import vin_check_digit
 from .extensions import db
 
 PASSWORD = "demo-pass-1"

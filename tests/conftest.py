@@ -236,7 +236,6 @@ def truncate_all(app):
 @pytest.fixture(autouse=True)
 def _db(request, app):
     """Rollback isolation around every test (unless it asked for committed_db)."""
-    from claimdesk import jobs
     from claimdesk.core import clock
     from claimdesk.extensions import db
 

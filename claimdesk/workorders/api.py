@@ -13,7 +13,7 @@ from ..core.api import register_case_routes
 from ..core.errors import ValidationFailed
 from ..core.http import page_schema, paginate
 from ..documents.schemas import DocumentOut
-from ..extensions import api, db
+from ..extensions import db
 from . import queries, services
 from .models import Part, WorkOrder
 from .schemas import (PartIn, PartOut, PartQuery, RecommendationList, WorkOrderBrief, WorkOrderIn,

@@ -1,7 +1,7 @@
 """Input (…In) and output (…Out) schemas of work orders, their lines, checks and parts stock."""
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
@@ -9,7 +9,6 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from ..core.http import PageArgs
 from ..core.schemas import CaseOutBase, CaseQueryBase
 from ..core.schemas import Money as MoneyField
-from ..core.types import money
 from .models import (CHECK_STAGES, DECISIONS, FOLLOW_UP_OUTCOMES, LINE_KINDS, OLD_PARTS, PAY_TYPES,
                      PAYMENT_METHODS, PRIORITIES, SIGNATURE_CHANNELS, WARRANTY)
 

@@ -22,12 +22,11 @@ from ..core.web import (CASE_ENDPOINTS, HISTORY_PROVIDERS, HOME_PANELS, NUMBER_L
                         run_form_action, staff_blueprint)
 from ..core.workflow import PAUSE_REASONS
 from ..customers import queries as customer_queries
-from ..customers.models import Customer, Vehicle
+from ..customers.models import Customer
 from ..extensions import db
 from . import queries, services
 from .models import (CHECK_STAGES, FOLLOW_UP_OUTCOMES, LINE_KINDS, OLD_PARTS, OPEN_STATES, PAY_TYPES,
                      PAYMENT_METHODS, PRIORITIES, SIGNATURE_CHANNELS, STATES, WARRANTY, WorkOrder)
-from .schemas import WorkOrderIn
 from .workflow import WF
 
 bp = staff_blueprint("workorders", __name__, url_prefix="/work-orders")

@@ -8,7 +8,6 @@ import pytest
 
 from claimdesk.core.clock import now
 from claimdesk.workorders.models import WorkOrder
-from tests.factories import VehicleFactory
 
 
 def _page(client, url, status=200):
