@@ -36,15 +36,9 @@ def authenticate_api_request() -> None:
     remember_api_user(user)
 
 
-def _login_limit() -> str:
-    from flask import current_app
-
-    return current_app.config["LOGIN_RATE_LIMIT"]
-
-
 @blp.route("/auth/tokens")
 class Tokens(MethodView):
-    decorators = [limiter.limit(_login_limit, methods=["POST"])]
+    decorators = [limiter.limit(services.login_rate_limit, methods=["POST"])]
 
     @blp.arguments(TokenIn)
     @blp.response(201, TokenOut)

@@ -44,6 +44,11 @@ def create_user(username: str, password: str, role: str, store: Store, *, group:
     return user
 
 
+def login_rate_limit() -> str:
+    """Throttle for login attempts per client address (pages and API share it)."""
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
 def authenticate(username: str, password: str) -> User | None:
     """The user if the password is right and the account is neither inactive nor locked."""
     user = db.session.scalar(sa.select(User).where(User.username == username))

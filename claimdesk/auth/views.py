@@ -1,17 +1,23 @@
-"""Login, logout and language pages (session cookie + CSRF)."""
+"""Login, logout, language, own settings, and the admins' user and store pages."""
 from __future__ import annotations
 
 from urllib.parse import urlparse
 
+import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
+from marshmallow import Schema, ValidationError, fields, validate
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from ..extensions import limiter
+from ..core.errors import DomainError
+from ..core.web import staff_blueprint
+from ..extensions import db, limiter
 from . import services
+from .models import ROLES, Store, User
+from .permissions import require
 
 bp = Blueprint("auth", __name__)
 
@@ -27,14 +33,8 @@ def _safe_next(target: str | None) -> str:
     return url_for("core.home")
 
 
-def _login_limit() -> str:
-    from flask import current_app
-
-    return current_app.config["LOGIN_RATE_LIMIT"]
-
-
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(services.login_rate_limit, methods=["POST"])
 def login():
     if current_user.is_authenticated:
         return redirect(_safe_next(request.args.get("next")))
@@ -70,15 +70,6 @@ def set_language(code: str):
 
 
 # --- administration: stores and users (admins), own settings (everyone) ---------------------------
-import sqlalchemy as sa  # noqa: E402
-from marshmallow import Schema, ValidationError, fields, validate  # noqa: E402
-
-from ..core.errors import DomainError  # noqa: E402
-from ..core.web import staff_blueprint  # noqa: E402
-from ..extensions import db  # noqa: E402
-from .models import ROLES, Store, User  # noqa: E402
-from .permissions import require  # noqa: E402
-
 admin = staff_blueprint("admin", __name__, url_prefix="/admin")
 
 
