@@ -13,7 +13,6 @@ from flask_babel import lazy_gettext as _l
 from ..auth.permissions import store_for_new
 from ..core.clock import now
 from ..core.errors import Conflict, Forbidden, GateBlocked, ValidationFailed
-from ..core.numbering import next_number
 from ..customers.models import Customer, Vehicle
 from ..extensions import db
 from .models import DOCUMENT_KINDS, DOCUMENT_LABELS, ZERO, Claim, ClaimDocument, ClaimPayout, ClaimSupplement, Insurer
@@ -96,7 +95,7 @@ def open_claim(actor, data: dict) -> Claim:
     summary = {k: v for k, v in data.items()}
     t = now()
     claim = Claim(store_id=store_id, customer_id=customer.id, vehicle_id=vehicle.id, insurer_id=insurer.id,
-                  number=next_number(store_id, Claim.NUMBER_PREFIX, t.year), state=WF.initial, created_at=t,
+                  state=WF.initial, created_at=t,
                   updated_at=t, **data)
     if assignee_id is not None:
         _check_assignee(assignee_id, store_id)

@@ -13,7 +13,6 @@ from ..auth.permissions import sees_store, store_for_new
 from ..core import events
 from ..core.clock import now
 from ..core.errors import Conflict, GateBlocked, ValidationFailed
-from ..core.numbering import next_number
 from ..core.types import money
 from ..core.workflow import Context
 from ..customers.models import Customer, Vehicle
@@ -92,7 +91,7 @@ def open_complaint(actor, data: dict) -> Complaint:
     complaint = Complaint(
         store_id=store_id, customer_id=customer.id, vehicle_id=vehicle.id if vehicle else None,
         work_order_id=work_order.id if work_order else None,
-        number=next_number(store_id, Complaint.NUMBER_PREFIX, at.year), state=WF.initial,
+        state=WF.initial,
         channel=channel, category=data["category"], severity=severity, description=data["description"],
         external_reference=data.get("external_reference"), deadline_at=deadline,
         created_by_id=getattr(actor, "id", None), assignee_id=getattr(assignee, "id", None),

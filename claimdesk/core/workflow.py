@@ -18,7 +18,7 @@ from marshmallow import Schema, ValidationError
 from ..extensions import db
 from .clock import now
 from .errors import Conflict, Forbidden, NotFound, ValidationFailed
-from . import events
+from . import events, numbering
 
 signals = Namespace()
 #: sent after every action, inside the transaction: sender=Workflow, case, action, event, context
@@ -166,8 +166,14 @@ class Workflow:
 
     def start(self, case, actor, data: dict | None = None, starts: tuple[str, ...] = (), *,
               deadlines: dict | None = None, targets: dict | None = None):
-        """Record the creation of a case (it gets an id first) and start its initial clocks."""
+        """Record the creation of a case (it gets an id first) and start its initial clocks.
+
+        A case given without a number gets its gap-free number as the last write (`numbering.assign`).
+        """
         case.state = case.state or self.initial
+        late_number = numbering.is_provisional(case.number)
+        if case.number is None:
+            case.number = numbering.provisional()
         db.session.add(case)
         db.session.flush()
         action = Action(name="create", sources=None, target=self.initial, starts=starts, kind="action")
@@ -176,7 +182,10 @@ class Workflow:
         event = events.record(case, kind="action", action="create", actor=actor, from_state=None,
                               to_state=case.state, data=_summarise(data or {}), at=ctx.at)
         action_performed.send(self, case=case, action=action, event=event, context=ctx)
-        db.session.flush()
+        if late_number:
+            numbering.assign(case, ctx.at.year)
+        else:
+            db.session.flush()
         return event
 
 

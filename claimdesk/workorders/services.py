@@ -10,7 +10,6 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 
 from ..auth.permissions import get_or_404, require, store_for_new
-from ..core import numbering
 from ..core.clock import now
 from ..core.errors import Conflict, GateBlocked, NotFound, ValidationFailed
 from ..core.templating import fmt_money
@@ -99,7 +98,6 @@ def create_work_order(actor, data: dict, *, system: bool = False) -> WorkOrder:
     wo = WorkOrder(
         store_id=store_id, customer_id=customer.id, vehicle_id=vehicle.id,
         parent_id=parent.id if parent else None, pay_type=data.get("pay_type") or "customer",
-        number=numbering.next_number(store_id, WorkOrder.NUMBER_PREFIX, at.year),
         state="reception", assignee_id=assignee_id, priority=data.get("priority") or "normal",
         mileage_km=data["mileage_km"], mileage_reason=reason,
         customer_description=data["customer_description"].strip(),

@@ -1,6 +1,8 @@
 """The case engine, on a small case type defined here (its table lives only inside the test)."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import pytest
 import sqlalchemy as sa
 from marshmallow import Schema, fields
@@ -9,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from claimdesk.core import events, numbering, uow
 from claimdesk.core.common import common_actions
 from claimdesk.core.errors import Conflict, Forbidden, GateBlocked, NotFound, ValidationFailed
-from claimdesk.core.models import CaseEvent, CaseMixin
+from claimdesk.core.models import CaseCounter, CaseEvent, CaseMixin
 from claimdesk.core.workflow import Action, Workflow, action_performed
 from claimdesk.extensions import db
 from tests.factories import CustomerFactory
@@ -177,6 +179,59 @@ def test_numbers_are_sequential_per_store_prefix_and_year(store, other_store):
     assert numbering.next_number(other_store.id, "WG", 2026) == "WG-2026-000001"
     assert numbering.next_number(store.id, "WG", 2027) == "WG-2027-000001"
     assert numbering.next_number(store.id, "CP", 2026) == "CP-2026-000001"
+
+
+def test_a_case_without_a_number_takes_it_last_in_its_creation(store, advisor):
+    """WF.start writes a provisional number, then the counter upsert is the creation's last statement."""
+    Widget.__table__.create(bind=db.session.connection())
+    customer = CustomerFactory(store=store)
+    statements = []
+
+    def seen(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        first = Widget(store_id=store.id, customer_id=customer.id, state="new")
+        WF.start(first, advisor, {"size": 1})
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", seen)
+    assert first.number == f"WG-{first.created_at.year}-000001"
+    counter = [i for i, s in enumerate(statements) if "case_counters" in s]
+    inserts = [i for i, s in enumerate(statements) if s.lstrip().upper().startswith("INSERT")
+               and "case_counters" not in s]
+    assert len(counter) == 1 and inserts and counter[0] > max(inserts)  # after the case, event and clocks
+    assert "UPDATE test_widgets" in " ".join(statements[counter[0]:])
+    # the number went in with the statement: nothing left for the ORM to write or to reload
+    assert db.session.scalar(sa.select(Widget.number).where(Widget.id == first.id)) == first.number
+    assert first not in db.session.dirty
+    second = Widget(store_id=store.id, customer_id=customer.id, state="new")
+    WF.start(second, advisor)
+    assert second.number == f"WG-{second.created_at.year}-000002"
+    assert numbering.is_provisional(numbering.provisional()) and not numbering.is_provisional(second.number)
+
+
+def test_a_rolled_back_creation_gives_its_late_number_back(store, advisor):
+    Widget.__table__.create(bind=db.session.connection())
+    customer = CustomerFactory(store=store)
+    uow.commit()
+    lost = Widget(store_id=store.id, customer_id=customer.id, state="new")
+    WF.start(lost, advisor)
+    assert lost.number.endswith("-000001")
+    uow.rollback()
+    kept = Widget(store_id=store.id, customer_id=customer.id, state="new")
+    WF.start(kept, advisor)
+    assert kept.number.endswith("-000001")
+
+
+def test_numbers_past_six_digits_keep_every_digit(store, advisor):
+    Widget.__table__.create(bind=db.session.connection())
+    customer = CustomerFactory(store=store)
+    db.session.add(CaseCounter(store_id=store.id, prefix="WG", year=2026, last_value=1_234_566))
+    at = datetime(2026, 5, 1, tzinfo=timezone.utc)
+    w = Widget(store_id=store.id, customer_id=customer.id, state="new", created_at=at, updated_at=at)
+    WF.start(w, advisor)
+    assert w.number == "WG-2026-1234567"
 
 
 def test_system_actions_skip_the_role_check(widget):
