@@ -389,6 +389,7 @@ def _slowest_plan(app, client, headers) -> None:
             print(f"  {ms:7.1f}  {' '.join(statement.split())[:150]}")
         ms, statement, params = seen[0]
         with engine.connect() as conn:
+            conn.exec_driver_sql("SET work_mem = '32MB'")  # as the request's transaction has it (queries._work_mem)
             plan = conn.exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS) " + statement, params).all()
         print(f"\nslowest statement ({ms:.1f} ms):\n{statement}\n\nplan:")
         for (line,) in plan:

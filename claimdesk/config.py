@@ -59,6 +59,9 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         "REMEMBER_COOKIE_SECURE": _bool(_env("SECURE_COOKIES"), env_name == "production"),
         "WTF_CSRF_TIME_LIMIT": None,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Independent read-only aggregates of one request (the dashboard) run on up to this many
+        # PostgreSQL connections at once, in one snapshot (core/snapshot.py); 1 = one after the other.
+        "PARALLEL_QUERIES": int(_env("PARALLEL_QUERIES", "2")),
         # Login throttling per client address (the per-account lockout lives in the database).
         "RATELIMIT_STORAGE_URI": _env("REDIS_URL") or "memory://",
         "RATELIMIT_SWALLOW_ERRORS": True,  # Redis down must not lock everybody out

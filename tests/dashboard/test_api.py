@@ -90,3 +90,24 @@ def test_documented_in_openapi(client):
     spec = client.get("/api/v1/openapi.json").json
     op = spec["paths"]["/api/v1/sla/dashboard"]["get"]
     assert {p["name"] for p in op["parameters"]} >= {"store_id", "from", "to", "case_type"}
+
+
+@pytest.mark.postgres
+def test_parallel_aggregates_equal_the_sequential_ones(app, committed_db, data, group_manager, api_as):
+    """With committed rows the aggregates run on several connections in one snapshot (core.snapshot):
+    the answer is the same as one after the other in the request's session."""
+    from claimdesk.core import uow
+
+    uow.commit()
+    client = api_as(group_manager)
+    app.config["PARALLEL_QUERIES"] = 1
+    try:
+        sequential = client.get("sla/dashboard", query_string=PERIOD).json
+    finally:
+        app.config["PARALLEL_QUERIES"] = 3
+    try:
+        parallel = client.get("sla/dashboard", query_string=PERIOD).json
+    finally:
+        app.config["PARALLEL_QUERIES"] = 2
+    assert parallel == sequential
+    assert parallel["breached_now"] == 2 and parallel["by_policy"][0]["total"] == 5
