@@ -67,5 +67,8 @@ def init_app(app) -> None:
     from . import notices  # noqa: F401 — registers the inbox texts
     from . import helpers
 
+    from . import cache
+
     action_performed.connect(on_action_performed)
     helpers.init_app(app)
+    cache.init_app(app)

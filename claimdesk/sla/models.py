@@ -266,3 +266,15 @@ class SlaRebaseline(db.Model):
 
     policy = relationship(SlaPolicy, lazy="joined")
     requested_by = relationship("User", lazy="joined")
+
+
+class SlaConfigState(db.Model):
+    """One row: the epoch of the SLA configuration (calendars, their days, policies and their versions,
+    stores' time zones). Every flush that writes any of those sets a new random epoch in the same
+    transaction (sla/cache.py), so a process may keep what it read under an epoch for as long as the
+    database still says that epoch."""
+
+    __tablename__ = "sla_config_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    epoch: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)

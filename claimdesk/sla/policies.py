@@ -12,6 +12,7 @@ from ..core.errors import NotFound, ValidationFailed
 from ..extensions import db
 from .calendar import (DEFAULT_WEEK, BusinessCalendar, intervals_from_json, intervals_to_json,
                        parse_intervals)
+from . import cache
 from .models import DEFAULT_LADDER, RECIPIENTS, SlaCalendar, SlaCalendarDay, SlaPolicy, SlaPolicyVersion
 
 HOUR = 3600
@@ -76,8 +77,15 @@ def effective_policies(store_id: int | None) -> list[SlaPolicy]:
 
 def current_versions(keys, store_id: int | None) -> dict[str, SlaPolicyVersion]:
     """The current version of each key's effective policy (the store's own, else the group default),
-    in one query. A key whose effective policy lacks its version row is left out: the caller falls
-    back to effective_policy + current_version, which repairs it."""
+    in one query, kept per configuration epoch (sla/cache.py). A key whose effective policy lacks its
+    version row is left out: the caller falls back to effective_policy + current_version, which repairs it."""
+    keys = tuple(sorted(set(keys)))
+    values = cache.cached(("versions", store_id, keys), lambda: {
+        key: cache.version_values(v) for key, v in _load_current_versions(keys, store_id).items()})
+    return {key: cache.version_instance(v) for key, v in values.items()}
+
+
+def _load_current_versions(keys, store_id: int | None) -> dict[str, SlaPolicyVersion]:
     rows = db.session.execute(
         sa.select(SlaPolicy.key, SlaPolicy.store_id, SlaPolicyVersion)
         .outerjoin(SlaPolicyVersion, sa.and_(SlaPolicyVersion.policy_id == SlaPolicy.id,
@@ -195,12 +203,20 @@ def to_business_calendar(row: SlaCalendar | None, tz: str = "Asia/Shanghai") -> 
 
 
 def load_calendars(store_ids) -> dict[int, BusinessCalendar]:
-    """BusinessCalendar per store in two queries (stores' own rows and the group's)."""
+    """BusinessCalendar per store, kept per configuration epoch (sla/cache.py); the stores not kept yet
+    are read together (their own rows and the group's, their time zones)."""
+    out = {sid: cache.get(("calendar", sid)) for sid in sorted(set(store_ids))}
+    missing = [sid for sid, cal in out.items() if cal is None]
+    if missing:
+        for sid, cal in _read_calendars(missing).items():
+            cache.put(("calendar", sid), cal)
+            out[sid] = cal
+    return out
+
+
+def _read_calendars(ids: list[int]) -> dict[int, BusinessCalendar]:
     from ..auth.models import Store
 
-    ids = sorted(set(store_ids))
-    if not ids:
-        return {}
     rows = {r.store_id: r for r in db.session.scalars(sa.select(SlaCalendar).where(
         sa.or_(SlaCalendar.store_id.in_(ids), SlaCalendar.store_id.is_(None))))}
     zones = dict(db.session.execute(sa.select(Store.id, Store.timezone).where(Store.id.in_(ids))).all())

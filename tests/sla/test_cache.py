@@ -1,0 +1,125 @@
+"""sla/cache.py: calendars and current policy versions kept per configuration epoch."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from claimdesk.core import uow
+from claimdesk.extensions import db
+from claimdesk.sla import cache, policies
+from claimdesk.sla.models import SlaConfigState, SlaPolicyVersion
+
+
+@pytest.fixture
+def statements():
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        seen.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    yield seen
+    sa.event.remove(db.engine, "before_cursor_execute", record)
+
+
+def _epoch() -> int:
+    return db.session.scalar(sa.select(SlaConfigState.epoch))
+
+
+def test_a_second_transaction_reads_only_the_epoch(store, statements):
+    sid = store.id
+    uow.commit()
+    first = policies.load_calendars([sid])[sid]
+    versions = policies.current_versions(["complaint.resolution", "complaint.first_response"], sid)
+    uow.commit()
+    statements.clear()
+    assert policies.load_calendars([sid])[sid] is first
+    again = policies.current_versions(["complaint.first_response", "complaint.resolution"], sid)
+    queries = [s for s in statements if not s.startswith(("SAVEPOINT", "RELEASE"))]  # the test harness's
+    assert len(queries) == 1 and "sla_config_state" in queries[0]  # once per transaction
+    assert {k: v.id for k, v in again.items()} == {k: v.id for k, v in versions.items()}
+    # handed out as instances of this session, never a shared object
+    assert all(v in db.session and isinstance(v, SlaPolicyVersion) for v in again.values())
+    assert again["complaint.resolution"].target_seconds == versions["complaint.resolution"].target_seconds
+
+
+def test_a_committed_calendar_edit_is_seen_by_the_next_transaction(store, manager):
+    uow.commit()
+    monday = date(2026, 3, 2)
+    before = policies.load_calendars([store.id])[store.id]
+    assert before.open_intervals(monday)
+    uow.commit()
+    epoch = _epoch()
+    row = policies.calendar_for_edit(store, manager)
+    policies.add_days(row, monday, None, "holiday", "Test holiday")
+    uow.commit()
+    assert _epoch() != epoch
+    after = policies.load_calendars([store.id])[store.id]
+    assert after is not before and after.open_intervals(monday) == []
+
+
+def test_an_edit_is_seen_inside_its_own_transaction_and_forgotten_on_rollback(store, manager):
+    uow.commit()
+    monday = date(2026, 3, 2)
+    assert policies.load_calendars([store.id])[store.id].open_intervals(monday)
+    uow.commit()
+    row = policies.calendar_for_edit(store, manager)
+    policies.add_days(row, monday, None, "holiday", "Not yet")  # pending: not flushed
+    assert policies.load_calendars([store.id])[store.id].open_intervals(monday) == []
+    uow.rollback()
+    assert policies.load_calendars([store.id])[store.id].open_intervals(monday)
+
+
+def test_a_policy_change_is_used_by_the_next_transaction(store, manager):
+    uow.commit()
+    old = policies.current_versions(["complaint.resolution"], store.id)["complaint.resolution"]
+    uow.commit()
+    policies.update_policy("complaint.resolution", store.id, {"target_seconds": old.target_seconds + 3600}, manager)
+    uow.commit()
+    new = policies.current_versions(["complaint.resolution"], store.id)["complaint.resolution"]
+    assert new.id != old.id and new.target_seconds == old.target_seconds + 3600 and new.store_id == store.id
+
+
+def test_a_store_time_zone_change_is_seen(store):
+    uow.commit()
+    cal = policies.load_calendars([store.id])[store.id]
+    uow.commit()
+    store.timezone = "Asia/Urumqi"
+    uow.commit()
+    assert policies.load_calendars([store.id])[store.id].tz == "Asia/Urumqi" != cal.tz
+
+
+def test_without_the_epoch_row_nothing_is_kept(store, statements):
+    db.session.execute(sa.delete(SlaConfigState))
+    uow.commit()
+    policies.load_calendars([store.id])
+    uow.commit()
+    statements.clear()
+    policies.load_calendars([store.id])
+    assert any("sla_calendars" in s for s in statements)
+    assert cache.get(("calendar", store.id)) is None
+
+
+def test_clock_deadlines_follow_a_new_holiday(gadgets, store, customer, manager, t0):
+    """Through the engine: a business-hours clock started after the edit skips the new holiday."""
+    from tests.sla.casetype import open_gadget
+    from tests.sla.factories import gadget_policies
+
+    gadget_policies(calendar="business")
+    uow.commit()
+
+    def due(g):
+        return db.session.scalar(sa.text("SELECT due_at FROM sla_clocks WHERE case_type = 'gadget' AND case_id = :i"),
+                                 {"i": g.id})
+
+    first = open_gadget(store, customer, manager)
+    uow.commit()
+    row = policies.calendar_for_edit(store, manager)
+    policies.add_days(row, t0.date(), None, "holiday", "Closed today")
+    uow.commit()
+    second = open_gadget(store, customer, manager)
+    uow.commit()
+    assert due(first).date() == t0.date()  # one business hour from Monday 09:00
+    assert due(second).astimezone(t0.tzinfo).date() == t0.date() + timedelta(days=1)
