@@ -12,6 +12,7 @@ statement and commit, not for each other's whole creation (`Workflow.start` call
 from __future__ import annotations
 
 import secrets
+from functools import lru_cache
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -32,26 +33,41 @@ def is_provisional(number: str | None) -> bool:
     return number is None or number.startswith(PROVISIONAL)
 
 
-def _upsert(store_id: int, prefix: str, year: int):
-    dialect = db.session.get_bind().dialect.name
-    ins = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(CaseCounter)
-    return ins.values(store_id=store_id, prefix=prefix, year=year, last_value=1).on_conflict_do_update(
-        index_elements=["store_id", "prefix", "year"],
-        set_={"last_value": CaseCounter.__table__.c.last_value + 1},
-    ).returning(CaseCounter.__table__.c.last_value)
+@lru_cache(maxsize=None)
+def _upsert(dialect: str):
+    """Counter + 1 for (c_store, c_prefix, c_year), or 1 for a new counter, returning the value."""
+    counters = CaseCounter.__table__
+    ins = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(counters)
+    return ins.values(store_id=sa.bindparam("c_store"), prefix=sa.bindparam("c_prefix"),
+                      year=sa.bindparam("c_year"), last_value=1).on_conflict_do_update(
+        index_elements=["store_id", "prefix", "year"], set_={"last_value": counters.c.last_value + 1},
+    ).returning(counters.c.last_value)
 
 
-def _format(prefix: str, year: int, value):
-    """f"{prefix}-{year}-{value:06d}", in Python or as a SQL expression over the counter's value."""
-    if isinstance(value, int):
-        return f"{prefix}-{year}-{value:06d}"
-    digits = sa.cast(value, sa.String)
-    return sa.literal(f"{prefix}-{year}-") + sa.func.lpad(digits, sa.func.greatest(6, sa.func.length(digits)), "0")
+@lru_cache(maxsize=None)
+def _assign(table: sa.Table):
+    """PostgreSQL: the counter upsert as a data-modifying CTE and the case's number set from its value,
+    in one statement; formatted like `_format` (at least six digits)."""
+    counter = _upsert("postgresql").cte("counter")
+    digits = sa.cast(sa.select(counter.c.last_value).scalar_subquery(), sa.String)
+    number = sa.bindparam("head", type_=sa.String) + sa.func.lpad(digits, sa.func.greatest(6, sa.func.length(digits)), "0")
+    # updated_at stays as written (its onupdate would otherwise fire)
+    return sa.update(table).values(number=number, updated_at=table.c.updated_at) \
+        .where(table.c.id == sa.bindparam("case_id")).returning(table.c.number)
+
+
+def _format(prefix: str, year: int, value: int) -> str:
+    return f"{prefix}-{year}-{value:06d}"
+
+
+def _dialect() -> str:
+    return db.session.get_bind().dialect.name
 
 
 def next_number(store_id: int, prefix: str, year: int) -> str:
     """Take the next number now (the counter stays locked until the transaction ends)."""
-    value = db.session.execute(_upsert(store_id, prefix, year)).scalar_one()
+    value = db.session.execute(_upsert(_dialect()), {"c_store": store_id, "c_prefix": prefix, "c_year": year}) \
+        .scalar_one()
     return _format(prefix, year, value)
 
 
@@ -60,13 +76,10 @@ def assign(case, year: int) -> str:
     db.session.flush()
     table = type(case).__table__
     prefix = case.NUMBER_PREFIX
-    if db.session.get_bind().dialect.name == "postgresql":
-        counter = _upsert(case.store_id, prefix, year).cte("counter")
-        value = sa.select(counter.c.last_value).scalar_subquery()
-        number = db.session.execute(
-            sa.update(table).values(number=_format(prefix, year, value), updated_at=table.c.updated_at)
-            .where(table.c.id == case.id).returning(table.c.number)
-        ).scalar_one()
+    if _dialect() == "postgresql":
+        number = db.session.execute(_assign(table), {
+            "c_store": case.store_id, "c_prefix": prefix, "c_year": year, "head": f"{prefix}-{year}-",
+            "case_id": case.id}).scalar_one()
     else:
         number = next_number(case.store_id, prefix, year)
         db.session.execute(sa.update(table).values(number=number, updated_at=table.c.updated_at)

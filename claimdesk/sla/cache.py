@@ -21,7 +21,6 @@ migration 0008 writes it) nothing is cached.
 """
 from __future__ import annotations
 
-import copy
 import itertools
 import secrets
 import threading
@@ -64,6 +63,11 @@ def init_app(app) -> None:
         event.listen(Session, "before_flush", _new_epoch)
 
 
+_table = SlaConfigState.__table__
+#: a Core statement (no autoflush: pending rows go in with the next flush, not because of this read)
+_READ = sa.select(_table.c.epoch).where(_table.c.id == 1)
+
+
 def epoch() -> int | None:
     """The configuration epoch this transaction works under (read once per transaction)."""
     session = db.session()  # the Session itself (the scoped proxy does not offer get_transaction)
@@ -76,7 +80,7 @@ def epoch() -> int | None:
         memo = session.info.get(_MEMO)
         if memo is not None and memo[0] is session.get_transaction():
             return memo[1]
-    value = session.execute(sa.select(SlaConfigState.epoch).where(SlaConfigState.id == 1)).scalar()
+    value = session.execute(_READ).scalar()
     session.info[_MEMO] = (session.get_transaction(), value)
     return value
 
@@ -131,7 +135,7 @@ def version_instance(values: dict) -> SlaPolicyVersion:
     present = session.identity_map.get(key)
     if present is not None:
         return present
-    obj = SlaPolicyVersion(**copy.deepcopy(values))
+    obj = SlaPolicyVersion(**values)  # its JSON lists are read, never changed in place
     make_transient_to_detached(obj)
     session.add(obj)
     return obj

@@ -34,6 +34,8 @@ class BusinessCalendar:
     weekly: tuple[tuple[Interval, ...], ...] = field(default_factory=lambda: ((),) * 7)
     closed: dict = field(default_factory=dict, hash=False, compare=False)
     extra_open: dict = field(default_factory=dict, hash=False, compare=False)
+    #: open_intervals per day, worked out once (a calendar is kept per process: sla/cache.py)
+    _days: dict = field(default_factory=dict, init=False, repr=False, hash=False, compare=False)
 
     @property
     def zone(self) -> ZoneInfo:
@@ -44,6 +46,14 @@ class BusinessCalendar:
 
     def open_intervals(self, day: date) -> list[tuple[datetime, datetime]]:
         """The open intervals of one local day as aware UTC instants, in order."""
+        known = self._days.get(day)
+        if known is None:
+            if len(self._days) > 4096:
+                self._days.clear()
+            known = self._days[day] = tuple(self._open_intervals(day))
+        return list(known)
+
+    def _open_intervals(self, day: date) -> list[tuple[datetime, datetime]]:
         if day in self.extra_open:
             base = list(self.extra_open[day])
         else:
