@@ -64,7 +64,6 @@ def init_app(app) -> None:
 
 
 _table = SlaConfigState.__table__
-#: a Core statement (no autoflush: pending rows go in with the next flush, not because of this read)
 _READ = sa.select(_table.c.epoch).where(_table.c.id == 1)
 
 
@@ -80,7 +79,8 @@ def epoch() -> int | None:
         memo = session.info.get(_MEMO)
         if memo is not None and memo[0] is session.get_transaction():
             return memo[1]
-    value = session.execute(_READ).scalar()
+    with session.no_autoflush:  # pending rows go in with the next flush, not because of this read
+        value = session.execute(_READ).scalar()
     session.info[_MEMO] = (session.get_transaction(), value)
     return value
 
