@@ -58,7 +58,10 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": _bool(_env("SECURE_COOKIES"), env_name == "production"),
         "WTF_CSRF_TIME_LIMIT": None,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Pooled connections idle for longer than this are pinged before use (core/db.py); busy ones
+        # are not, which saves a round trip per request. (pool_pre_ping would ping on every checkout.)
+        "SQLALCHEMY_ENGINE_OPTIONS": {},
+        "DB_PING_IDLE_SECONDS": float(_env("DB_PING_IDLE_SECONDS", "5")),
         # Independent read-only aggregates of one request (the dashboard) run on up to this many
         # PostgreSQL connections at once, in one snapshot (core/snapshot.py); 1 = one after the other.
         "PARALLEL_QUERIES": int(_env("PARALLEL_QUERIES", "2")),

@@ -150,7 +150,6 @@ def test_config(database_url, redis_url, upload_dir) -> dict:
         "SECRET_KEY": "test-secret",
         "WTF_CSRF_ENABLED": False,
         "UPLOAD_FOLDER": str(upload_dir),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "JOB_RETRY_INTERVALS": [1, 1, 1],
         "LOGIN_RATE_LIMIT": "10000 per minute",  # test_login_rate_limit_per_address lowers it
     }

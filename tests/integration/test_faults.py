@@ -72,3 +72,29 @@ def test_redis_down_pages_and_api_still_work(app, advisor, api_as, monkeypatch, 
     assert ready.status_code == 200 and ready.get_json()["status"] == "degraded"
     login(advisor)
     assert client.get("/customers/").status_code == 200
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("idle_seconds, survives", [(0.0, True), (1e9, False)])
+def test_a_connection_that_died_while_idle_is_replaced_before_use(app, idle_seconds, survives):
+    """core.db.ping_idle_connections: a pooled connection idle for longer than the threshold is pinged
+    on checkout, and a dead one replaced; one used a moment ago is handed out unchecked."""
+    from claimdesk.core.db import ping_idle_connections
+
+    engine = sa.create_engine(db.engine.url, pool_size=1, max_overflow=0)
+    admin = sa.create_engine(db.engine.url, isolation_level="AUTOCOMMIT")
+    ping_idle_connections(engine, idle_seconds)
+    try:
+        with engine.connect() as conn:
+            pid = conn.execute(sa.text("SELECT pg_backend_pid()")).scalar_one()
+        with admin.connect() as a:  # waits (up to 5 s) until the backend is gone
+            assert a.execute(sa.text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": pid}).scalar_one()
+        with engine.connect() as conn:
+            if survives:
+                assert conn.execute(sa.text("SELECT pg_backend_pid()")).scalar_one() != pid
+            else:
+                with pytest.raises(sa.exc.OperationalError):
+                    conn.execute(sa.text("SELECT 1"))
+    finally:
+        engine.dispose()
+        admin.dispose()
