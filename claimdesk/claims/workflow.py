@@ -81,7 +81,7 @@ WF = register(Workflow("claim", Claim, STATES, FINAL, [
            schema=s.ClaimOutcomeIn, handler=sv.h_withdraw, cancels=sv.CLOCKS, label=_l("Withdraw"),
            description="The customer withdraws the claim and pays the repair themselves."),
     *common_actions(ADVISORS),
-], initial="reported"))
+], initial="reported", state_labels=STATE_LABELS))
 
 ACTION_LABELS = {name: a.label for name, a in WF.actions.items()}
 ACTION_LABELS["create"] = _l("Claim reported")

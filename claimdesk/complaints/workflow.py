@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from ..core.common import common_actions
 from ..core.workflow import Action, Workflow, action_performed, register
 from . import services
+from .labels import STATE_LABELS
 from .models import STATES, Complaint
 from .schemas import ComplaintApologiseIn, ComplaintCloseIn, ComplaintEscalateIn, ComplaintFollowUpIn, ComplaintListenIn, ComplaintResolveIn
 
@@ -41,7 +42,7 @@ WF = register(Workflow("complaint", Complaint, list(STATES), {"closed"}, [
            description="A manager's documented decision closes the complaint without a satisfied follow-up "
                        "(attribution and resolution must be recorded, or given here)."),
     *common_actions(HANDLERS),
-], initial="listen"))
+], initial="listen", state_labels=STATE_LABELS))
 
 
 def _after_action(sender, case=None, action=None, event=None, context=None, **kw):

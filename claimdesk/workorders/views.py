@@ -27,15 +27,10 @@ from ..extensions import db
 from . import queries, services
 from .models import (CHECK_STAGES, FOLLOW_UP_OUTCOMES, LINE_KINDS, OLD_PARTS, OPEN_STATES, PAY_TYPES,
                      PAYMENT_METHODS, PRIORITIES, SIGNATURE_CHANNELS, STATES, WARRANTY, WorkOrder)
-from .workflow import WF
+from .workflow import STATE_LABELS, WF
 
 bp = staff_blueprint("workorders", __name__, url_prefix="/work-orders")
 
-STATE_LABELS = {
-    "reception": _l("Reception"), "estimated": _l("Estimated"), "authorised": _l("Authorised"),
-    "in_repair": _l("In repair"), "quality_check": _l("Quality check"), "ready": _l("Ready for delivery"),
-    "delivered": _l("Delivered"), "closed": _l("Closed"), "cancelled": _l("Cancelled"),
-}
 PAY_TYPE_LABELS = {"customer": _l("Customer"), "warranty": _l("Warranty"), "insurance": _l("Insurance"),
                    "internal": _l("Internal")}
 DECISION_LABELS = {"proposed": _l("Proposed"), "approved": _l("Approved"), "declined": _l("Declined"),

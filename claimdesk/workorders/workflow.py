@@ -17,6 +17,11 @@ CALLBACK = frozenset({"advisor", "customer_relations"})
 PROMISED = "work_order.promised_completion"
 EXTRA = "work_order.extra_work_approval"
 FOLLOW_UP = "work_order.follow_up_call"
+STATE_LABELS = {
+    "reception": _l("Reception"), "estimated": _l("Estimated"), "authorised": _l("Authorised"),
+    "in_repair": _l("In repair"), "quality_check": _l("Quality check"), "ready": _l("Ready for delivery"),
+    "delivered": _l("Delivered"), "closed": _l("Closed"), "cancelled": _l("Cancelled"),
+}
 
 WF = register(Workflow("work_order", WorkOrder, STATES, {"closed", "cancelled"}, [
     Action("check_in", ("reception", "estimated"), None, roles=ADVISOR, schema=s.CheckInIn, handler=sv.check_in,
@@ -66,4 +71,4 @@ WF = register(Workflow("work_order", WorkOrder, STATES, {"closed", "cancelled"},
            schema=s.CancelIn, handler=sv.cancel, cancels=(PROMISED, EXTRA, FOLLOW_UP), label=_l("Cancel"),
            description="Cancel the work order (reason required); running clocks are cancelled."),
     *common_actions(FLOOR),
-], initial="reception"))
+], initial="reception", state_labels=STATE_LABELS))

@@ -1,9 +1,7 @@
 """A manager tightens the complaint first-response target in the SLA pages, a complaint is left waiting past
 it, the SLA jobs fire (the sweep and an RQ worker, as in production), and the manager sees the breach on
-the SLA timers page and the case page and acknowledges it.
-
-The managers' dashboard is being built on another branch; until it lands the SLA timers page, the home
-page's escalation panel and the case page are where a manager sees a breach."""
+the dashboard (counter, the breached-now table), opens the case from it, acknowledges the escalation in
+place on the dashboard, and finds it acknowledged on the SLA timers page."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -60,27 +58,36 @@ def test_manager_sees_the_breach_and_acknowledges_it(staff, store, clerk, make_u
     page.clock.set_fixed_time(clock.now())  # the pages' time-left counters run on the browser's clock
     run_sla_jobs()
 
-    # The breach on the SLA timers page: breached, escalated to the managers.
+    # The breach on the dashboard: counted, and listed first among the breached and at-risk timers.
+    m.follow("Dashboard", within=page.locator("nav"))
+    expect(page.locator("[data-counter='breached_now']")).to_have_text("1")
+    urgent = page.locator("table[data-section='urgent'] tbody tr", has_text=complaint.number)
+    expect(urgent).to_contain_text("Complaint: first response")
+    expect(urgent.get_by_role("button", name="Acknowledge")).to_be_visible()
+    m.shot("dashboard-breach")
+
+    # The case page, opened from the dashboard, says the same.
+    m.follow(complaint.number, within=urgent)
+    expect(page.locator(".sla-summary")).to_contain_text("breached")
+    m.shot("complaint-escalated")
+
+    # Back on the dashboard the manager takes ownership of the escalation in place.
+    page.go_back()
+    urgent = page.locator("table[data-section='urgent'] tbody tr", has_text=complaint.number)
+    m.press("Acknowledge", within=urgent)
+    m.expect_success("escalation acknowledged")
+    assert "/dashboard" in page.url
+    urgent = page.locator("table[data-section='urgent'] tbody tr", has_text=complaint.number)
+    expect(urgent.get_by_role("button", name="Acknowledge")).to_have_count(0)
+    m.shot("dashboard-acknowledged")
+
+    # The SLA timers page: breached, and acknowledged; the breach notice reached the inbox.
     m.follow("SLA timers", within=page.locator("nav"))
     breached = page.locator("tbody tr", has_text=complaint.number).filter(has_text="Complaint: first response")
     expect(breached).to_contain_text("breached")
-    expect(breached).to_have_class("sla-overdue")
-    m.shot("timers-breached")
-    expect(page.locator("[data-bell-count]")).not_to_have_text("")  # the breach notice is in the inbox
-
-    # The manager opens the case from the timer and takes ownership of the escalation.
-    m.follow(complaint.number, within=breached)
-    expect(page.locator(".sla-summary")).to_contain_text("breached")
-    m.shot("complaint-escalated")
-    ack = page.locator("form[action$='/actions/acknowledge']")
-    m.press("Acknowledge", within=ack)
-    m.expect_success()
-    expect(page.locator(".sla-summary .sla-clock", has_text="first response")).to_contain_text("acknowledged")
-    m.shot("complaint-acknowledged")
-
-    m.follow("SLA timers", within=page.locator("nav"))
-    expect(page.locator("tbody tr", has_text=complaint.number).filter(has_text="Complaint: first response")) \
-        .to_contain_text("acknowledged")
+    expect(breached).to_contain_text("acknowledged")
+    expect(page.locator("[data-bell-count]")).not_to_have_text("")
+    m.shot("timers-acknowledged")
 
     server_view()
     c = db.session.get(Complaint, complaint.id)
