@@ -65,6 +65,8 @@ FIELD_LABELS = {
     "quantity": _l("Qty"), "unit_price": _l("Unit price"), "part_number": _l("Part no."),
     "operation_code": _l("Operation"), "safety_related": _l("Safety-related"), "panel": _l("Panel"),
     "policy_key": _l("Timer"), "holder_name": _l("Held by"), "from_assignee_name": _l("Previous assignee"),
+    "done_lines": _l("Lines done"), "changed": _l("Changed"), "signature_image": _l("Signature"),
+    "from_due_at": _l("Was due"), "to_due_at": _l("Now due"),
 }
 #: (case_type or "*", field) -> {code: label}: coded values shown in words; domains register theirs
 VALUE_LABELS: dict[tuple[str, str], dict] = {}
@@ -108,13 +110,15 @@ def _scalar(value) -> str:
     return "" if value is None else str(value)
 
 
-def fmt_value(value) -> str:
+def fmt_value(value, case_type: str | None = None) -> str:
+    """A value as text; nested records (an estimate's lines, totals) get their keys and coded values
+    labelled like top-level fields."""
     if isinstance(value, dict):
-        parts = [f"{label(k)} {fmt_value(v)}" for k, v in value.items()
+        parts = [f"{label(k)} {_row_value(k, v, case_type)}" for k, v in value.items()
                  if not _hidden(k) and v not in (None, "", [], {})]
         return ", ".join(parts)
     if isinstance(value, (list, tuple)):
-        return "; ".join(fmt_value(v) for v in value if v not in (None, "", [], {}))
+        return "; ".join(fmt_value(v, case_type) for v in value if v not in (None, "", [], {}))
     return _scalar(value)
 
 
@@ -127,7 +131,7 @@ def _row_value(key: str, value, case_type: str | None) -> str:
             return ", ".join(str(mapping.get(v, v)) for v in value)
         if isinstance(value, (str, int)) and not isinstance(value, bool) and value in mapping:
             return str(mapping[value])
-    return fmt_value(value)
+    return fmt_value(value, case_type)
 
 
 def rows(data: dict, case_type: str | None = None) -> list[tuple[str, str]]:

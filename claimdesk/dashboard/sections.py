@@ -16,19 +16,10 @@ from flask_babel import lazy_gettext as _l
 from ..complaints.labels import CATEGORY_LABELS, CHANNEL_LABELS
 from ..core import snapshot
 from ..core.workflow import REGISTRY
+from ..sla.policies import LABELS as SLA_TIMER_LABELS
 from . import queries as q
 
-POLICY_LABELS = {
-    "complaint.first_response": _l("Complaint: first response"),
-    "complaint.resolution": _l("Complaint: resolution"),
-    "complaint.follow_up": _l("Complaint: follow-up"),
-    "work_order.promised_completion": _l("Work order: promised completion"),
-    "work_order.extra_work_approval": _l("Work order: additional-work approval"),
-    "work_order.follow_up_call": _l("Work order: follow-up call"),
-    "claim.assessment": _l("Claim: assessment"),
-    "claim.documents": _l("Claim: documents complete"),
-    "claim.payout": _l("Claim: payout"),
-}
+POLICY_LABELS = SLA_TIMER_LABELS  # the timers' names, as the SLA pages show them
 CASE_TYPE_LABELS = {"work_order": _l("Work orders"), "complaint": _l("Complaints"), "claim": _l("Insurance claims")}
 AGE_LABELS = {"lt1d": _l("< 1 day"), "1to3d": _l("1–3 days"), "3to7d": _l("3–7 days"), "7to30d": _l("7–30 days"),
               "gt30d": _l("> 30 days")}

@@ -67,8 +67,12 @@ def init_app(app) -> None:
     from . import notices  # noqa: F401 — registers the inbox texts
     from . import helpers
 
+    from ..core.timeline import value_labels
     from . import cache
+    from .policies import LABELS
 
     action_performed.connect(on_action_performed)
     helpers.init_app(app)
     cache.init_app(app)
+    for field in ("timer", "policy_key"):  # the timeline shows a timer by its name, not its key
+        value_labels(field, LABELS)

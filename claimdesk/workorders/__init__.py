@@ -21,5 +21,7 @@ def init_app(app):
 
     for field, mapping in (("pay_type", v.PAY_TYPE_LABELS), ("decision", v.DECISION_LABELS),
                            ("kind", v.KIND_LABELS), ("stage", v.STAGE_LABELS), ("priority", v.PRIORITY_LABELS),
-                           ("signature_channel", v.CHANNEL_LABELS), ("panel", dict(v.PANELS))):
+                           ("signature_channel", v.CHANNEL_LABELS), ("panel", dict(v.PANELS)),
+                           ("old_parts", v.OLD_PARTS_LABELS), ("payment_method", v.PAYMENT_LABELS),
+                           ("outcome", v.OUTCOME_LABELS)):
         value_labels(field, mapping, "work_order")

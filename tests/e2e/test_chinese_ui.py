@@ -149,13 +149,19 @@ def test_chinese_ui_has_no_untranslated_sentences(staff, cases):
         "monthly-report": "/dashboard/report",
     }
     found = {}
+    untranslated_fields = {}
     for name, path in pages.items():
         m.goto(path)
         expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
         left = leftovers(page, sentences)
         if left:
             found[name] = left
+        # the timeline's field names are words, not sentences: each must be a translated label
+        plain = sorted({t for t in page.locator(".timeline dt").all_inner_texts() if t.isascii()})
+        if plain:
+            untranslated_fields[name] = plain
         m.shot(f"zh-{name}")
+    assert not untranslated_fields, f"timeline fields without a Chinese label: {untranslated_fields}"
     # Case states are words, not sentences: every state shown in the dashboard's backlog and in a case's
     # timeline is a translated label, never the state's key.
     from claimdesk.core.workflow import REGISTRY
