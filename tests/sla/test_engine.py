@@ -241,7 +241,7 @@ def test_facts_are_immutable(gadget, ladder_people):
 
 
 def test_unassigned_warning_goes_to_the_managers(policies, store, customer, ladder_people):
-    g = open_gadget(store, customer, ladder_people["assignee"])
+    open_gadget(store, customer, ladder_people["assignee"])
     uow.commit()
     move(timedelta(minutes=46))
     fire_due()

@@ -178,7 +178,7 @@ def test_worker_killed_mid_job_escalates_exactly_once_after_retry(app, world, wo
     g = open_gadget(world["store"], world["customer"], world["assignee"], assignee=world["assignee"])
     uow.commit()
     clock = db.session.scalar(sa.select(SlaClock).where(SlaClock.case_id == g.id))
-    cid, gen = clock.id, clock.generation
+    cid = clock.id
     blocker = db.engine.connect()
     tx = blocker.begin()
     try:
