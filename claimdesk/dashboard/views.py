@@ -13,8 +13,8 @@ from flask_login import current_user
 from ..auth.permissions import get_or_404, require
 from ..complaints.labels import CATEGORY_LABELS
 from ..core.errors import NotFound
-from ..core.templating import nav_item
-from ..core.web import case_url, run_form_action, staff_blueprint
+from ..core.templating import fmt_duration, nav_item
+from ..core.web import HOME_PANELS, case_url, run_form_action, staff_blueprint
 from ..core.workflow import REGISTRY
 from . import exports, queries, sections, services
 
@@ -123,3 +123,28 @@ def report():
 
 
 nav_item("dashboard.index", _l("Dashboard"), roles={"manager", "admin"})
+
+
+def home_panel(user):
+    """Managers' home page: the timers breached or at risk now in their stores, least time left first."""
+    from ..auth.permissions import can
+
+    if user.role != "manager" or not can(user, "dashboard.view"):
+        return None
+    f = services.filters_for(user, {})
+    counts = queries.live_counts(f)
+    rows = []
+    for r in queries.urgent_clocks(f, limit=8):
+        left = r["seconds_left"]
+        rows.append({
+            "number": r["number"], "url": case_url(r["case_type"], r["case_id"]),
+            "title": sections.policy_label(r["policy_key"]),
+            "next": _("acknowledged") if r["acknowledged_at"] else (r["assignee"] or _("unassigned")),
+            "due": (_("overdue by %(t)s", t=fmt_duration(-left)) if left is not None and left < 0
+                    else _("%(t)s left", t=fmt_duration(left)) if left is not None else ""),
+            "overdue": r["breached"]})
+    return {"title": _("SLA now: %(b)s breached, %(r)s at risk", b=counts["breached_now"], r=counts["at_risk"]),
+            "more_url": url_for("dashboard.index"), "rows": rows, "empty": _("No timer is breached or at risk.")}
+
+
+HOME_PANELS.insert(0, home_panel)  # a manager sees it first

@@ -209,3 +209,34 @@ def test_monthly_report(data, manager, group_manager, other_store, login, client
     assert "S02 Futian" in html and "Claim: assessment" in html and "Complaint: first response" not in html
     group = client.get("/dashboard/report", query_string={"month": "2026-03", "scope": "group"}).get_data(as_text=True)
     assert "Claim: assessment" in group and "Complaint: first response" in group
+
+
+def test_managers_home_page_shows_timers_breached_and_at_risk(manager, other_manager, clerk, login, client):
+    """The home page panel: counts, the least time left first, each linked to its case; other roles and
+    other stores' managers do not get it."""
+    import sqlalchemy as sa
+
+    from claimdesk.extensions import db
+    from claimdesk.sla.models import SlaClock
+    from tests.complaints.factories import open_complaint
+
+    late = open_complaint(clerk)
+    soon = open_complaint(clerk)
+    for case, due, warn in ((late, NOW - timedelta(hours=2), None), (soon, NOW + timedelta(minutes=30),
+                                                                     NOW - timedelta(minutes=5))):
+        c = db.session.scalar(sa.select(SlaClock).where(SlaClock.case_id == case.id,
+                                                        SlaClock.policy_key == "complaint.first_response"))
+        c.due_at, c.warn_at = due, warn
+    uow.commit()
+    login(manager)
+    html = client.get("/").get_data(as_text=True)
+    assert "SLA now: 1 breached, 1 at risk" in html
+    assert html.index(late.number) < html.index(soon.number)  # least time left first
+    assert f'href="/complaints/{late.id}"' in html
+    assert "overdue by 2h 0m" in html or "overdue by 2h" in html
+    client.post("/logout")
+    login(other_manager)
+    assert "SLA now: 0 breached, 0 at risk" in client.get("/").get_data(as_text=True)
+    client.post("/logout")
+    login(clerk)
+    assert "SLA now" not in client.get("/").get_data(as_text=True)
