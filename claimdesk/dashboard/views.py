@@ -140,8 +140,8 @@ def home_panel(user):
             "number": r["number"], "url": case_url(r["case_type"], r["case_id"]),
             "title": sections.policy_label(r["policy_key"]),
             "next": _("acknowledged") if r["acknowledged_at"] else (r["assignee"] or _("unassigned")),
-            "due": (_("overdue by %(t)s", t=fmt_duration(-left)) if left is not None and left < 0
-                    else _("%(t)s left", t=fmt_duration(left)) if left is not None else ""),
+            "due": ("" if left is None else _("overdue by %(t)s", t=fmt_duration(-left)) if left < 0
+                    else _("breached") if r["breached"] else _("%(t)s left", t=fmt_duration(left))),
             "overdue": r["breached"]})
     return {"title": _("SLA now: %(b)s breached, %(r)s at risk", b=counts["breached_now"], r=counts["at_risk"]),
             "more_url": url_for("dashboard.index"), "rows": rows, "empty": _("No timer is breached or at risk.")}
