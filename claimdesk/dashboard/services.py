@@ -107,3 +107,25 @@ def month_filters(user, store_id, month: str | None) -> Filters:
     nxt = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
     return filters_for(user, {"store_id": store_id, "from": first.isoformat(),
                               "to": (nxt - timedelta(days=1)).isoformat()})
+
+
+def year_filters(user, store_id, year: str | None) -> Filters:
+    """The calendar year 'YYYY' for the annual report (default: this year); the current year runs to
+    today."""
+    tz = ZoneInfo(user.store.timezone or "Asia/Shanghai")
+    today = clock_now().astimezone(tz).date()
+    if year:
+        try:
+            number = int(str(year).strip())
+            if not 2000 <= number <= 2100:
+                raise ValueError
+        except ValueError:
+            raise ValidationFailed(str(_l("Some filters are invalid.")),
+                                   fields={"year": [str(_l("A year as YYYY."))]}) from None
+    else:
+        number = today.year
+    first, last = date(number, 1, 1), min(date(number, 12, 31), today)
+    if last < first:
+        raise ValidationFailed(str(_l("Some filters are invalid.")),
+                               fields={"year": [str(_l("That year has not begun."))]})
+    return filters_for(user, {"store_id": store_id, "from": first.isoformat(), "to": last.isoformat()})

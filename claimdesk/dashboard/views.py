@@ -98,11 +98,16 @@ def acknowledge():
 
 @bp.route("/report")
 def report():
-    """The monthly summary of one store (or, for group managers, the group) — printable as PDF."""
+    """The monthly or annual summary of one store (or, for group managers, the group) for the
+    manufacturer and the group — printable as PDF."""
     user = require("dashboard.view", current_user._get_current_object())
     store_id = request.args.get("store_id") or (None if services.group_wide(user) and request.args.get("scope") == "group"
                                                 else user.store_id)
-    f = services.month_filters(user, store_id, request.args.get("month"))
+    period = "year" if request.args.get("period") == "year" else "month"
+    if period == "year":
+        f = services.year_filters(user, store_id, request.args.get("year"))
+    else:
+        f = services.month_filters(user, store_id, request.args.get("month"))
     store = None
     if f.store_ids and len(f.store_ids) == 1:
         store = next((s for s in queries.store_choices(user) if s.id == f.store_ids[0]), None)
@@ -111,7 +116,8 @@ def report():
     totals["breach_rate"] = round(totals["breached"] / totals["total"], 4) if totals["total"] else None
     return render_template(
         "dashboard/report.html", f=f, store=store, stores=queries.store_choices(user),
-        group_wide=services.group_wide(user), month=_local_date(f.date_from, f)[:7],
+        group_wide=services.group_wide(user), period=period, month=_local_date(f.date_from, f)[:7],
+        year=_local_date(f.date_from, f)[:4], until=_local_date(f.date_to, f, end=True),
         cases=queries.case_counts(f), policies=policies, totals=totals, live=queries.live_counts(f),
         categories=queries.top_categories(f), outcomes=queries.complaint_outcomes(f),
         satisfaction=queries.work_order_satisfaction(f), money=queries.claims_money(f),

@@ -240,3 +240,24 @@ def test_managers_home_page_shows_timers_breached_and_at_risk(manager, other_man
     client.post("/logout")
     login(clerk)
     assert "SLA now" not in client.get("/").get_data(as_text=True)
+
+
+def test_annual_report(data, manager, group_manager, other_store, login, client):
+    """The year's summary: this year runs to today; a past year is whole; bad years are a 422."""
+    login(manager)
+    resp = client.get("/dashboard/report", query_string={"period": "year"})
+    assert resp.status_code == 200
+    html = resp.get_data(as_text=True)
+    assert "After-sales annual report · 2026" in html and "Year to date: 1 January – 2026-03-16" in html
+    assert "Complaint: first response" in html  # the facts of early March are in the year
+    assert "Opened in the year" in html and "Open at month end" not in html
+    last_year = client.get("/dashboard/report", query_string={"period": "year", "year": "2025"}).get_data(as_text=True)
+    assert "After-sales annual report · 2025" in last_year and "Year to date" not in last_year
+    assert "No timer ended in the year." in last_year
+    for bad in ("20x6", "1999", "2027"):
+        resp = client.get("/dashboard/report", query_string={"period": "year", "year": bad})
+        assert resp.status_code == 422, bad
+    client.post("/logout")
+    login(group_manager)
+    group = client.get("/dashboard/report", query_string={"period": "year", "scope": "group"}).get_data(as_text=True)
+    assert "Dealer group: all stores" in group and "Claim: assessment" in group

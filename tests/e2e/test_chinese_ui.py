@@ -147,6 +147,7 @@ def test_chinese_ui_has_no_untranslated_sentences(staff, cases):
         "inbox": "/notifications/",
         "dashboard": "/dashboard/",
         "monthly-report": "/dashboard/report",
+        "annual-report": "/dashboard/report?period=year",
     }
     found = {}
     untranslated_fields = {}
