@@ -17,7 +17,7 @@ from ..core.errors import DomainError
 from ..core.http import paginate
 from ..core.templating import nav_item
 from ..core.web import (CASE_ENDPOINTS, HISTORY_PROVIDERS, HOME_PANELS, NUMBER_LOOKUPS, case_url, form_error_text,
-                        run_form_action, staff_blueprint)
+                        run_form_action, staff_blueprint, go_back)
 from ..customers.models import Customer
 from ..documents import services as documents
 from ..extensions import db
@@ -220,15 +220,15 @@ def upload(case_id: int):
     kind = request.form.get("kind")
     if file is None or not file.filename or kind not in DOCUMENT_KINDS:
         flash(_("Choose the document kind and a file."), "danger")
-        return redirect(back)
+        return go_back(back)
     try:
         api_upload(claim, {"kind": kind, "note": request.form.get("note") or None}, file, user)
     except DomainError as err:
         uow.rollback()
         flash(form_error_text(err), "danger")
-        return redirect(back)
+        return go_back(back)
     flash(_("%(doc)s uploaded; please check it and mark it verified.", doc=DOCUMENT_LABELS[kind]), "success")
-    return redirect(back)
+    return go_back(back)
 
 
 @bp.route("/<int:case_id>/documents/print")

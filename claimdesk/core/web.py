@@ -70,3 +70,18 @@ def _error_text(err: DomainError) -> str:
 
 def form_error_text(err: DomainError) -> str:
     return _error_text(err)
+
+
+#: the header app.js sends when it uploads a form itself to show the upload's progress
+PROGRESS_HEADER = "X-Claimdesk-Progress"
+
+
+def go_back(url: str):
+    """The end of an HTML form POST: redirect to `url`. An upload sent by app.js (which shows the upload's
+    progress) gets the address as JSON instead and navigates there itself, so the flashed message
+    is still waiting for that page."""
+    if request.headers.get(PROGRESS_HEADER):
+        from flask import jsonify
+
+        return jsonify(redirect=url)
+    return redirect(url)

@@ -19,7 +19,7 @@ from ..core.errors import DomainError
 from ..core.http import paginate
 from ..core.templating import nav_item
 from ..core.web import (CASE_ENDPOINTS, HISTORY_PROVIDERS, HOME_PANELS, NUMBER_LOOKUPS, case_url, form_error_text,
-                        run_form_action, staff_blueprint)
+                        run_form_action, staff_blueprint, go_back)
 from ..core.workflow import PAUSE_REASONS
 from ..customers import queries as customer_queries
 from ..customers.models import Customer
@@ -419,7 +419,7 @@ def upload_photo(case_id: int):
     file = request.files.get("file")
     if file is None or not file.filename:
         flash(_("Choose a photo to upload."), "danger")
-        return redirect(back)
+        return go_back(back)
     panel = request.form.get("panel") or None
     if panel not in dict(PANELS):
         panel = None
@@ -428,9 +428,9 @@ def upload_photo(case_id: int):
     except DomainError as err:
         uow.rollback()
         flash(form_error_text(err), "danger")
-        return redirect(back)
+        return go_back(back)
     flash(_("Photo added to the check-in sheet."), "success")
-    return redirect(back)
+    return go_back(back)
 
 
 @bp.route("/<int:case_id>/print")

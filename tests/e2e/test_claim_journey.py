@@ -106,6 +106,9 @@ def test_advisor_runs_an_accident_car_from_report_to_payout(staff, store, adviso
     _search(s, number)  # the work-order page does not link its claim: the advisor types the claim number
     expect(page.locator("h1 + .badge")).to_have_text("Documents")
     upload = page.locator("form[action$='/documents']")
+    sent_with_progress = []  # app.js sends uploads itself to show their progress (core.web.go_back)
+    page.on("request", lambda r: sent_with_progress.append(r.url)
+            if r.method == "POST" and r.headers.get("x-claimdesk-progress") else None)
     for kind, name, mime, data in (("Vehicle licence (行驶证)", "xingshizheng.png", "image/png", PNG),
                                    ("Loss-assessment report (定损单)", "dingsundan.pdf", "application/pdf", PDF)):
         upload.get_by_label("Document").select_option(label=kind)
@@ -114,6 +117,7 @@ def test_advisor_runs_an_accident_car_from_report_to_payout(staff, store, adviso
         s.press("Upload", within=upload)
         s.expect_success("uploaded")
         expect(_document_row(page, kind)).to_contain_text(name)
+    assert len(sent_with_progress) == 2 and all(u.endswith("/documents") for u in sent_with_progress)
     for label in ("Vehicle licence", "Driving licence", "Loss-assessment report", "Signed authorisation"):
         s.press("verified", within=_document_row(page, label))
         s.expect_success()

@@ -126,3 +126,21 @@ def test_page_other_store_404(advisor, other_store, make_user, login, client):
     resp = client.post(f"/work-orders/{wo.id}/photos", data={"file": (io.BytesIO(PNG), "a.png")},
                        content_type="multipart/form-data")
     assert resp.status_code == 404
+
+
+def test_upload_sent_with_progress_gets_its_redirect_as_json_and_the_message_waits(
+        advisor, login, client, wo):
+    """app.js uploads the form itself to show progress (header X-Claimdesk-Progress): the answer is the
+    address to go to, and the flashed message is shown by that page, not eaten by the upload."""
+
+    login(advisor)
+    resp = client.post(f"/work-orders/{wo.id}/photos", headers={"X-Claimdesk-Progress": "1"},
+                       data={"file": (io.BytesIO(PNG), "front.png"), "panel": "front"},
+                       content_type="multipart/form-data")
+    assert resp.status_code == 200 and resp.json == {"redirect": f"/work-orders/{wo.id}#photos"}
+    page = client.get(resp.json["redirect"]).get_data(as_text=True)
+    assert "Photo added to the check-in sheet." in page
+    refused = client.post(f"/work-orders/{wo.id}/photos", headers={"X-Claimdesk-Progress": "1"},
+                          data={"note": "no file"}, content_type="multipart/form-data")
+    assert refused.status_code == 200 and refused.json["redirect"].startswith(f"/work-orders/{wo.id}")
+    assert "Choose a photo to upload." in client.get(refused.json["redirect"]).get_data(as_text=True)

@@ -15,6 +15,57 @@
       if (btn) { setTimeout(function () { btn.disabled = true; }, 0); }
     }
   });
+  // Uploads (<form data-upload-progress>) are sent by XHR so the page can show how far they got; the
+  // server answers {"redirect": url} (core.web.go_back) and the browser goes there as after a normal
+  // submit. Without XHR upload support the form submits normally.
+  document.addEventListener("submit", function (ev) {
+    var form = ev.target;
+    if (!form.hasAttribute("data-upload-progress") || !window.FormData || ev.defaultPrevented) { return; }
+    ev.preventDefault();
+    var btn = form.querySelector("[type=submit]");
+    var box = form.querySelector(".upload-progress");
+    if (!box) {
+      box = document.createElement("div");
+      box.className = "upload-progress small mt-1";
+      var bar = document.createElement("progress");
+      bar.max = 100; bar.value = 0; bar.className = "w-100";
+      var text = document.createElement("span");
+      box.appendChild(bar); box.appendChild(text);
+      form.appendChild(box);
+    }
+    var progress = box.querySelector("progress"), label = box.querySelector("span");
+    progress.value = 0; label.textContent = "0%"; label.classList.remove("text-danger");
+    var xhr = new XMLHttpRequest();
+    xhr.open("POST", form.action);
+    xhr.setRequestHeader("X-Claimdesk-Progress", "1");
+    xhr.upload.onprogress = function (e) {
+      if (e.lengthComputable) {
+        var pct = Math.round(e.loaded * 100 / e.total);
+        progress.value = pct; label.textContent = pct + "%";
+      }
+    };
+    function failed(message) {
+      label.textContent = message; label.classList.add("text-danger");
+      if (btn) { btn.disabled = false; }
+    }
+    xhr.onload = function () {
+      var target = null;
+      try { target = JSON.parse(xhr.responseText).redirect; } catch (e) { target = null; }
+      if (xhr.status >= 200 && xhr.status < 300 && target) {
+        var url = new URL(target, window.location.href), here = window.location;
+        if (url.pathname === here.pathname && url.search === here.search) {
+          history.replaceState(null, "", url.href);  // same page (maybe another #section): load it again
+          here.reload();
+        } else {
+          here.assign(url.href);
+        }
+        return;
+      }
+      failed(form.getAttribute(xhr.status === 413 ? "data-upload-too-large" : "data-upload-failed"));
+    };
+    xhr.onerror = function () { failed(form.getAttribute("data-upload-failed")); };
+    xhr.send(new FormData(form));
+  });
   // Pages marked data-refresh="N" reload every N seconds (wall boards).
   var refresh = document.body.getAttribute("data-refresh");
   if (refresh) { setTimeout(function () { window.location.reload(); }, parseInt(refresh, 10) * 1000); }
