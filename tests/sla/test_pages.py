@@ -132,3 +132,22 @@ def test_no_clock_no_markup(app, gadgets, store, customer, ladder_people):
     g = open_gadget(store, customer, ladder_people["assignee"], starts=())
     with app.test_request_context("/"):
         assert str(render_template_string("[{{ sla_time_left(c) }}{{ sla_clock_summary(c) }}]", c=g)) == "[]"
+
+
+def test_policies_page_follows_a_queued_rebaselining_run(client, login, manager, store):
+    """While a run is queued its row says the timers are being moved and the page reloads itself; once the
+    job wrote how many it moved, the page stops reloading."""
+    from claimdesk.core import uow
+    from claimdesk.sla import policies, services
+
+    policies.update_policy("complaint.first_response", store.id, {"target_seconds": 7200}, manager)
+    run = services.request_rebaseline(manager, "complaint.first_response", store.id, 0)
+    uow.commit()
+    login(manager)
+    html = client.get(f"/sla/policies?store_id={store.id}").get_data(as_text=True)
+    assert 'data-refresh="5"' in html and "moving the open timers" in html
+    run.moved = 0
+    run.state = "done"
+    uow.commit()
+    html = client.get(f"/sla/policies?store_id={store.id}").get_data(as_text=True)
+    assert "data-refresh" not in html and "moving the open timers" not in html
