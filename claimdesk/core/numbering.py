@@ -25,7 +25,7 @@ PROVISIONAL = "~"
 
 
 def provisional() -> str:
-    """A placeholder number, unique per case, until `assign()` gives the real one."""
+    """A provisional number, unique per case, never shown: `assign()` replaces it before the commit."""
     return PROVISIONAL + secrets.token_hex(12)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from flask import Blueprint, flash, redirect, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -81,7 +81,5 @@ def go_back(url: str):
     progress) gets the address as JSON instead and navigates there itself, so the flashed message
     is still waiting for that page."""
     if request.headers.get(PROGRESS_HEADER):
-        from flask import jsonify
-
         return jsonify(redirect=url)
     return redirect(url)

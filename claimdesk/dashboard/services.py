@@ -91,10 +91,13 @@ def filters_for(user, args: dict, *, permission: str = "dashboard.view") -> Filt
                    tz=tz_name, extra={"store_id": store_id})
 
 
+def _local_today(user) -> date:
+    """Today in the zone of the user's store (the reports' months and years are local)."""
+    return clock_now().astimezone(ZoneInfo(user.store.timezone or "Asia/Shanghai")).date()
+
+
 def month_filters(user, store_id, month: str | None) -> Filters:
     """The calendar month 'YYYY-MM' (default: the last complete month) for the monthly report."""
-    tz = ZoneInfo(user.store.timezone or "Asia/Shanghai")
-    local_now = clock_now().astimezone(tz)
     if month:
         try:
             year, mon = (int(x) for x in month.split("-"))
@@ -103,7 +106,7 @@ def month_filters(user, store_id, month: str | None) -> Filters:
             raise ValidationFailed(str(_l("Some filters are invalid.")),
                                    fields={"month": [str(_l("A month as YYYY-MM."))]}) from None
     else:
-        first = (local_now.date().replace(day=1) - timedelta(days=1)).replace(day=1)
+        first = (_local_today(user).replace(day=1) - timedelta(days=1)).replace(day=1)
     nxt = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
     return filters_for(user, {"store_id": store_id, "from": first.isoformat(),
                               "to": (nxt - timedelta(days=1)).isoformat()})
@@ -112,8 +115,7 @@ def month_filters(user, store_id, month: str | None) -> Filters:
 def year_filters(user, store_id, year: str | None) -> Filters:
     """The calendar year 'YYYY' for the annual report (default: this year); the current year runs to
     today."""
-    tz = ZoneInfo(user.store.timezone or "Asia/Shanghai")
-    today = clock_now().astimezone(tz).date()
+    today = _local_today(user)
     if year:
         try:
             number = int(str(year).strip())

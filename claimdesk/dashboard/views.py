@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from ..auth.permissions import get_or_404, require
+from ..auth.permissions import can, get_or_404, require
 from ..complaints.labels import CATEGORY_LABELS
 from ..core.errors import NotFound
 from ..core.templating import fmt_duration, nav_item
@@ -108,6 +108,7 @@ def report():
         f = services.year_filters(user, store_id, request.args.get("year"))
     else:
         f = services.month_filters(user, store_id, request.args.get("month"))
+    first_day = _local_date(f.date_from, f)
     store = None
     if f.store_ids and len(f.store_ids) == 1:
         store = next((s for s in queries.store_choices(user) if s.id == f.store_ids[0]), None)
@@ -116,8 +117,8 @@ def report():
     totals["breach_rate"] = round(totals["breached"] / totals["total"], 4) if totals["total"] else None
     return render_template(
         "dashboard/report.html", f=f, store=store, stores=queries.store_choices(user),
-        group_wide=services.group_wide(user), period=period, month=_local_date(f.date_from, f)[:7],
-        year=_local_date(f.date_from, f)[:4], until=_local_date(f.date_to, f, end=True),
+        group_wide=services.group_wide(user), period=period, month=first_day[:7], year=first_day[:4],
+        until=_local_date(f.date_to, f, end=True),
         cases=queries.case_counts(f), policies=policies, totals=totals, live=queries.live_counts(f),
         categories=queries.top_categories(f), outcomes=queries.complaint_outcomes(f),
         satisfaction=queries.work_order_satisfaction(f), money=queries.claims_money(f),
@@ -133,8 +134,6 @@ nav_item("dashboard.index", _l("Dashboard"), roles={"manager", "admin"})
 
 def home_panel(user):
     """Managers' home page: the timers breached or at risk now in their stores, least time left first."""
-    from ..auth.permissions import can
-
     if user.role != "manager" or not can(user, "dashboard.view"):
         return None
     f = services.filters_for(user, {})

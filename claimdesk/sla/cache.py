@@ -115,11 +115,6 @@ def cached(key: tuple, load: Callable[[], T]) -> T:
     return hit
 
 
-def clear() -> None:
-    with _lock:
-        _state["epoch"], _state["entries"] = None, {}
-
-
 # --- policy versions: rows kept as column values, handed out as instances of the caller's session --------
 _VERSION_COLUMNS = [c.key for c in SlaPolicyVersion.__table__.columns]  # attribute names = column names
 
