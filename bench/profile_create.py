@@ -28,6 +28,8 @@ def main() -> None:
     ap.add_argument("--sort", default="tottime")
     ap.add_argument("--top", type=int, default=45)
     ap.add_argument("--count-sql", action="store_true")
+    ap.add_argument("--pyinstrument", action="store_true", help="sample with pyinstrument instead of cProfile "
+                    "(less distortion of many small calls; prints the call tree)")
     ap.add_argument("--redis-db", type=int, default=13)
     args = ap.parse_args()
 
@@ -69,7 +71,8 @@ def main() -> None:
         seen = []
         with app.app_context():
             engine = db.engine
-        sa.event.listen(engine, "before_cursor_execute", lambda c, cur, stmt, *a: seen.append(stmt))
+        sa.event.listen(engine, "before_cursor_execute",
+                        lambda c, cur, stmt, params, *a: seen.append(f"[{len(params or ())} params, {len(stmt)} chars] {stmt}"))
         create(0)
         for s in seen:
             print("--", " ".join(s.split())[:200])
@@ -77,15 +80,25 @@ def main() -> None:
         return
     t0 = time.process_time()
     w0 = time.perf_counter()
-    prof = cProfile.Profile()
-    prof.enable()
-    for i in range(args.n):
-        create(i)
-    prof.disable()
+    if args.pyinstrument:
+        from pyinstrument import Profiler
+        prof = Profiler(interval=0.0002)
+        prof.start()
+        for i in range(args.n):
+            create(i)
+        prof.stop()
+    else:
+        prof = cProfile.Profile()
+        prof.enable()
+        for i in range(args.n):
+            create(i)
+        prof.disable()
     cpu = (time.process_time() - t0) / args.n * 1000
     wall = (time.perf_counter() - w0) / args.n * 1000
-    st = pstats.Stats(prof)
-    st.sort_stats(args.sort).print_stats(args.top)
+    if args.pyinstrument:
+        print(prof.output_text(unicode=True, color=False, show_all=bool(os.environ.get("PYI_ALL"))))
+    else:
+        pstats.Stats(prof).sort_stats(args.sort).print_stats(args.top)
     print(json.dumps({"creations": args.n, "cpu_ms_per_creation_profiled": round(cpu, 2),
                       "wall_ms_per_creation_profiled": round(wall, 2)}))
     batches = []

@@ -71,11 +71,14 @@ def register_extensions(app) -> None:
         app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
     limiter.init_app(app)
 
-    from .auth.models import User
-
     @login_manager.user_loader
     def _load(user_id: str):
-        return db.session.get(User, int(user_id))
+        from .auth.services import session_user
+
+        try:
+            return session_user(int(user_id))
+        except ValueError:
+            return None
 
 
 def select_locale() -> str:

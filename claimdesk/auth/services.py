@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from ..core import riders
 from ..core.clock import now
 from ..core.errors import Conflict, ValidationFailed
 from ..extensions import db
@@ -89,12 +90,31 @@ def issue_token(user: User) -> tuple[str, ApiToken]:
     return token, row
 
 
+_TOKEN = sa.select(ApiToken).where(ApiToken.token_hash == sa.bindparam("token_hash"))
+
+
 def token_user(token: str) -> tuple[User, ApiToken] | None:
-    row = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == _hash(token)))
-    t = now()
-    if row is None or row.revoked_at is not None or row.expires_at <= t or not row.user.active:
+    """The token's user and row, if the token is valid; the request's first query (it carries the riders)."""
+    found = db.session.execute(riders.attach(_TOKEN), {"token_hash": _hash(token)}).first()
+    if found is None:
+        return None
+    riders.deliver(found, 1)
+    row = found[0]
+    if row.revoked_at is not None or row.expires_at <= now() or not row.user.active:
         return None
     return row.user, row
+
+
+_USER = sa.select(User).where(User.id == sa.bindparam("user_id"))
+
+
+def session_user(user_id: int) -> User | None:
+    """The user of a session cookie (Flask-Login's loader): a web request's first query, with the riders."""
+    found = db.session.execute(riders.attach(_USER), {"user_id": user_id}).first()
+    if found is None:
+        return None
+    riders.deliver(found, 1)
+    return found[0]
 
 
 def revoke_token(row: ApiToken) -> None:

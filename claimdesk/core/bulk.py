@@ -60,22 +60,10 @@ def insert_many(table: sa.Table, rows: list[dict], *, conflict: tuple[str, ...] 
         conn.execute(stmt, rows)
         return []
     keys, rows = _with_defaults(table, rows)
-    params, casts = {}, []
-    for i, key in enumerate(keys):
-        col = table.c[key]
-        impl = col.type.dialect_impl(dialect)
-        values = [r[key] for r in rows]
-        if isinstance(impl, sa.JSON):  # sent as text, cast element-wise
-            dump = dialect._json_serializer or json.dumps
-            params[f"p{i}"] = [None if v is None else dump(v) for v in values]
-            casts.append(f"CAST(CAST(%(p{i})b AS TEXT[]) AS {impl.compile(dialect=dialect)}[])")
-            continue
-        process = col.type.bind_processor(dialect)
-        params[f"p{i}"] = [process(v) for v in values] if process else values
-        casts.append(f"CAST(%(p{i})b AS {col.type.compile(dialect=dialect)}[])")
+    params = array_params(table, keys, rows, dialect)
     quote = dialect.identifier_preparer.quote
     sql = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(table.c[k].name) for k in keys)}) "
-           f"SELECT * FROM unnest({', '.join(casts)})")
+           f"SELECT * FROM unnest({', '.join(array_casts(table, keys, dialect))})")
     if conflict:
         sql += f" ON CONFLICT ({', '.join(quote(table.c[k].name) for k in conflict)}) DO NOTHING"
     if returning:
@@ -83,3 +71,37 @@ def insert_many(table: sa.Table, rows: list[dict], *, conflict: tuple[str, ...] 
         return conn.exec_driver_sql(sql, params).all()
     conn.exec_driver_sql(sql, params)
     return []
+
+
+def _is_json(col: sa.Column, dialect) -> bool:
+    return isinstance(col.type.dialect_impl(dialect), sa.JSON)
+
+
+def array_casts(table: sa.Table, keys: list[str], dialect, prefix: str = "p") -> list[str]:
+    """PostgreSQL: the typed array expressions for `unnest(…)`, one per column of `keys`, reading the
+    parameters `{prefix}{i}` that `array_params` fills (psycopg's binary format)."""
+    casts = []
+    for i, key in enumerate(keys):
+        col = table.c[key]
+        if _is_json(col, dialect):  # sent as text, cast element-wise
+            impl = col.type.dialect_impl(dialect)
+            casts.append(f"CAST(CAST(%({prefix}{i})b AS TEXT[]) AS {impl.compile(dialect=dialect)}[])")
+        else:
+            casts.append(f"CAST(%({prefix}{i})b AS {col.type.compile(dialect=dialect)}[])")
+    return casts
+
+
+def array_params(table: sa.Table, keys: list[str], rows: list[dict], dialect, params: dict | None = None,
+                 prefix: str = "p") -> dict:
+    """The column arrays of `rows` for `array_casts`' expressions, added to `params` (returned)."""
+    params = {} if params is None else params
+    for i, key in enumerate(keys):
+        col = table.c[key]
+        values = [r[key] for r in rows]
+        if _is_json(col, dialect):
+            dump = dialect._json_serializer or json.dumps
+            params[f"{prefix}{i}"] = [None if v is None else dump(v) for v in values]
+            continue
+        process = col.type._cached_bind_processor(dialect)
+        params[f"{prefix}{i}"] = [process(v) for v in values] if process else values
+    return params

@@ -67,11 +67,14 @@ def init_app(app) -> None:
     from . import notices  # noqa: F401 — registers the inbox texts
     from . import helpers
 
+    from ..core import numbering
     from ..core.timeline import value_labels
     from . import cache
+    from .models import SlaClock
     from .policies import LABELS
 
     action_performed.connect(on_action_performed)
+    numbering.carry(SlaClock)  # a new case's clocks are written by its numbering statement
     helpers.init_app(app)
     cache.init_app(app)
     for field in ("timer", "policy_key"):  # the timeline shows a timer by its name, not its key

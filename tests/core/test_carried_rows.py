@@ -1,0 +1,193 @@
+"""A creation's own timeline event and SLA clocks ride in its numbering statement (`numbering.carry`),
+and the request's configuration epoch rides on the query that identifies the caller (`core.riders`).
+
+The ORM objects must come out as if the ORM had flushed them: persistent, with the ids of their rows,
+nothing left to write; gone from the session again if the transaction rolls back."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from claimdesk import jobs
+from claimdesk.complaints import services as complaint_services
+from claimdesk.core import events, uow
+from claimdesk.core.clock import now
+from claimdesk.core.models import CaseEvent
+from claimdesk.core.workflow import action_performed
+from claimdesk.extensions import db
+from claimdesk.sla import cache
+from claimdesk.sla.jobs import fire_job_id
+from claimdesk.sla.models import SlaClock
+from tests.core.test_workflow import WF, Widget
+from tests.factories import CustomerFactory
+
+HARNESS = ("SAVEPOINT", "RELEASE", "ROLLBACK TO")
+
+
+@pytest.fixture
+def statements():
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        if not statement.lstrip().upper().startswith(HARNESS):
+            seen.append(" ".join(statement.split()))
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    yield seen
+    sa.event.remove(db.engine, "before_cursor_execute", record)
+
+
+def _rows(model, ids):
+    """The rows as stored, read past the session's identity map."""
+    table = model.__table__
+    return {r["id"]: r for r in db.session.execute(sa.select(table).where(table.c.id.in_(ids))).mappings()}
+
+
+def _written_as_flushed(obj):
+    state = sa.inspect(obj)
+    return state.persistent and obj not in db.session.new and obj not in db.session.dirty
+
+
+def test_a_new_complaint_s_event_and_clocks_are_its_rows_with_their_ids(clerk):
+    customer = CustomerFactory(store=clerk.store)
+    uow.commit()
+    deadline = now() + timedelta(minutes=40)
+    created = []
+
+    def seen(sender, event=None, **_kw):
+        created.append(event)
+
+    action_performed.connect(seen)
+    try:
+        complaint = complaint_services.open_complaint(clerk, {
+            "customer_id": customer.id, "channel": "regulator", "category": "waiting_time",
+            "description": "Waited two hours.", "deadline_at": deadline})
+    finally:
+        action_performed.disconnect(seen)
+    pending = [o for o in db.session.new if isinstance(o, (CaseEvent, SlaClock))]
+    assert not pending  # nothing of the creation is left for a later flush
+    clocks = [o for o in db.session.identity_map.values() if isinstance(o, SlaClock)]
+    assert sorted(c.policy_key for c in clocks) == ["complaint.first_response", "complaint.resolution"]
+    assert len(created) == 1 and created[0].action == "create"
+    assert all(_written_as_flushed(o) for o in [*clocks, *created])
+
+    stored = _rows(SlaClock, [c.id for c in clocks])
+    for clock in clocks:
+        row = stored[clock.id]
+        for key in ("case_type", "case_id", "store_id", "policy_key", "policy_version_id", "generation", "state",
+                    "calendar", "target_seconds", "warn_seconds", "started_at", "running_since", "warn_at",
+                    "due_at", "escalate_at", "next_fire_at", "consumed_seconds", "updated_at"):
+            assert row[key] == getattr(clock, key), (clock.policy_key, key)
+    resolution = next(c for c in clocks if c.policy_key == "complaint.resolution")
+    assert abs((resolution.due_at - deadline).total_seconds()) < 1  # the regulator's deadline, not the policy's
+    event = created[0]
+    row = _rows(CaseEvent, [event.id])[event.id]
+    assert (row["case_id"], row["action"], row["to_state"], row["data"]) == \
+        (complaint.id, "create", "listen", event.data)
+    assert row["data"]["channel"] == "regulator"
+
+    uow.commit()
+    # after the commit they behave like any flushed object: expired, reloaded from their own rows
+    assert resolution.policy_key == "complaint.resolution" and event.case_id == complaint.id
+    # the SLA job of the clock due within the hour was scheduled under the clock's real id
+    scheduled = jobs.get_queue("sla").scheduled_job_registry.get_job_ids()
+    assert fire_job_id(resolution.id, 1, resolution.next_fire_at) in scheduled
+
+
+def test_several_carried_rows_keep_their_order_and_get_their_own_ids(store, advisor):
+    Widget.__table__.create(bind=db.session.connection())
+    customer = CustomerFactory(store=store)
+    notes = []
+
+    def more(sender, case=None, action=None, **_kw):
+        if action.name == "create":
+            notes.extend(events.record(case, kind="note", action=f"note-{i}", actor=advisor, data={"i": i})
+                         for i in range(5))
+
+    action_performed.connect(more, sender=WF)
+    try:
+        w = Widget(store_id=store.id, customer_id=customer.id, state="new")
+        created = WF.start(w, advisor, {"size": 3})
+    finally:
+        action_performed.disconnect(more, sender=WF)
+    ordered = [created, *notes]
+    assert all(_written_as_flushed(e) for e in ordered)
+    assert [e.id for e in ordered] == sorted(e.id for e in ordered)  # ids in the order they were recorded
+    stored = _rows(CaseEvent, [e.id for e in ordered])
+    assert [(stored[e.id]["action"], stored[e.id]["data"].get("i")) for e in ordered] == \
+        [("create", None)] + [(f"note-{i}", i) for i in range(5)]
+    assert [e.action for e in events.timeline("widget", w.id)] == ["create"] + [f"note-{i}" for i in range(5)]
+
+
+def test_carried_rows_leave_the_session_when_their_transaction_rolls_back(store, advisor):
+    Widget.__table__.create(bind=db.session.connection())
+    customer = CustomerFactory(store=store)
+    uow.commit()
+
+    def start():
+        w = Widget(store_id=store.id, customer_id=customer.id, state="new")
+        return w, WF.start(w, advisor)
+
+    _w, lost = start()
+    uow.rollback()
+    assert lost not in db.session and sa.inspect(lost).transient
+
+    # written in a savepoint that is rolled back: gone; the outer transaction goes on
+    kept_case, kept = start()
+    savepoint = db.session.begin_nested()
+    _w, inner = start()
+    savepoint.rollback()
+    assert inner not in db.session and sa.inspect(inner).transient
+    assert kept in db.session and sa.inspect(kept).persistent
+    # written in a savepoint that was released, then an unrelated savepoint rolls back: kept
+    savepoint = db.session.begin_nested()
+    _w, released = start()
+    savepoint.commit()
+    db.session.begin_nested().rollback()
+    assert sa.inspect(released).persistent and sa.inspect(kept).persistent
+    uow.commit()
+    assert _rows(CaseEvent, [kept.id, released.id]).keys() == {kept.id, released.id}
+    assert db.session.get(Widget, kept_case.id).number.endswith("-000001")
+
+
+def test_the_epoch_rides_on_the_token_query_and_is_read_once(api_as, clerk, statements):
+    customer = CustomerFactory(store=clerk.store)
+    api = api_as(clerk)
+    statements.clear()
+    resp = api.post("/api/v1/complaints", {"customer_id": customer.id, "channel": "phone",
+                                           "category": "waiting_time", "description": "Waited."})
+    assert resp.status_code == 201, resp.json
+    epoch_reads = [s for s in statements if "sla_config_state" in s]
+    assert len(epoch_reads) == 1 and "api_tokens" in epoch_reads[0]  # no round trip of its own
+
+
+@pytest.mark.postgres
+def test_a_complaint_creation_is_four_statements_on_postgresql(api_as, clerk, statements):
+    """token (with the epoch), customer, the complaint's INSERT, then event + clocks + number in one."""
+    customer = CustomerFactory(store=clerk.store)
+    api = api_as(clerk)
+    body = {"customer_id": customer.id, "channel": "phone", "category": "waiting_time", "description": "Waited."}
+    assert api.post("/api/v1/complaints", body).status_code == 201  # the store's calendar is now kept
+    db.session.expunge_all()  # a request of its own starts with an empty session
+    statements.clear()
+    resp = api.post("/api/v1/complaints", body)
+    assert resp.status_code == 201, resp.json
+    assert len(statements) == 4, "\n".join(statements)
+    assert statements[0].startswith("SELECT api_tokens.id")
+    assert statements[2].startswith("INSERT INTO complaints")
+    last = statements[3]
+    assert last.startswith("WITH counter AS") and "INSERT INTO case_events" in last \
+        and "INSERT INTO sla_clocks" in last and "UPDATE complaints SET number" in last
+
+
+def test_a_rider_keeps_the_transaction_s_first_epoch(store):
+    uow.commit()
+    db.session.execute(sa.select(1))  # a transaction has begun, and has read no epoch yet
+    cache._remember_epoch(11)
+    assert cache.epoch() == 11
+    cache._remember_epoch(12)  # read later in the same transaction: the first one stays
+    assert cache.epoch() == 11
+    uow.commit()
+    assert cache.epoch() not in (11, 12)  # a new transaction reads its own
