@@ -10,6 +10,8 @@ ON CONFLICT DO NOTHING and RETURNING either way (RETURNING rows come in no parti
 from __future__ import annotations
 
 import json
+from functools import lru_cache
+from typing import Callable
 
 import sqlalchemy as sa
 
@@ -95,13 +97,21 @@ def array_params(table: sa.Table, keys: list[str], rows: list[dict], dialect, pa
                  prefix: str = "p") -> dict:
     """The column arrays of `rows` for `array_casts`' expressions, added to `params` (returned)."""
     params = {} if params is None else params
-    for i, key in enumerate(keys):
-        col = table.c[key]
+    for i, (key, process) in enumerate(_converters(table, tuple(keys), dialect)):
         values = [r[key] for r in rows]
-        if _is_json(col, dialect):
-            dump = dialect._json_serializer or json.dumps
-            params[f"{prefix}{i}"] = [None if v is None else dump(v) for v in values]
-            continue
-        process = col.type._cached_bind_processor(dialect)
-        params[f"{prefix}{i}"] = [process(v) for v in values] if process else values
+        params[f"{prefix}{i}"] = [None if v is None else process(v) for v in values] if process else values
     return params
+
+
+@lru_cache(maxsize=256)
+def _converters(table: sa.Table, keys: tuple[str, ...], dialect) -> list[tuple[str, Callable | None]]:
+    """Per column of `keys`: how a Python value becomes an array element (JSON as text; else the type's
+    bind processing, if any)."""
+    out = []
+    for key in keys:
+        col = table.c[key]
+        if _is_json(col, dialect):
+            out.append((key, dialect._json_serializer or json.dumps))
+        else:
+            out.append((key, col.type._cached_bind_processor(dialect)))
+    return out

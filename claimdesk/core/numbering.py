@@ -120,16 +120,25 @@ def _take_carried(case) -> dict[type, list]:
     return out
 
 
+@lru_cache(maxsize=None)
+def _defaults(table: sa.Table) -> tuple[tuple[str, object], ...]:
+    """(key, Python-side default or None) per carried column."""
+    out = []
+    for key in _carried_keys(table):
+        d = table.c[key].default
+        out.append((key, None if d is None else (lambda d=d: d.arg) if d.is_scalar else (lambda d=d: d.arg(None))))
+    return tuple(out)
+
+
 def _row_values(obj, table: sa.Table) -> dict:
     """The object's column values as the ORM would insert them: a missing or None value takes the
     column's Python-side default; the defaults are set on the object too."""
     values = {}
     state = obj.__dict__
-    for key in _carried_keys(table):
+    for key, default in _defaults(table):
         value = state.get(key)
-        default = table.c[key].default
         if value is None and default is not None:
-            value = default.arg if default.is_scalar else default.arg(None)
+            value = default()
             setattr(obj, key, value)
         values[key] = value
     return values
