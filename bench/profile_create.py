@@ -3,7 +3,8 @@ cProfile (or pyinstrument), against a throw-away PostgreSQL database and Redis d
 `POST /api/v1/complaints` under gunicorn, without the network.
 
     PYTHONPATH=$PWD /work/venv/bin/python bench/profile_create.py [-n 1000] [--sort tottime] [--top 40]
-    … --count-sql     print the SQL statements of one creation
+    … --count-sql     print the SQL statements of one creation (parameters and length of each)
+    … --pyinstrument  the call tree sampled by pyinstrument (PYI_ALL=1: with library frames)
 """
 from __future__ import annotations
 
@@ -28,8 +29,9 @@ def main() -> None:
     ap.add_argument("--sort", default="tottime")
     ap.add_argument("--top", type=int, default=45)
     ap.add_argument("--count-sql", action="store_true")
-    ap.add_argument("--pyinstrument", action="store_true", help="sample with pyinstrument instead of cProfile "
-                    "(less distortion of many small calls; prints the call tree)")
+    ap.add_argument("--pyinstrument", action="store_true",
+                    help="sample with pyinstrument instead of cProfile (less distortion of many small calls; "
+                         "prints the call tree; PYI_ALL=1 shows library frames too)")
     ap.add_argument("--redis-db", type=int, default=13)
     args = ap.parse_args()
 
@@ -71,8 +73,10 @@ def main() -> None:
         seen = []
         with app.app_context():
             engine = db.engine
-        sa.event.listen(engine, "before_cursor_execute",
-                        lambda c, cur, stmt, params, *a: seen.append(f"[{len(params or ())} params, {len(stmt)} chars] {stmt}"))
+        def record(conn, cursor, stmt, params, *_a):
+            seen.append(f"[{len(params or ())} params, {len(stmt)} chars] {stmt}")
+
+        sa.event.listen(engine, "before_cursor_execute", record)
         create(0)
         for s in seen:
             print("--", " ".join(s.split())[:200])

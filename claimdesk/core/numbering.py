@@ -11,9 +11,9 @@ statement and commit, not for each other's whole creation (`Workflow.start` call
 
 On PostgreSQL that statement also writes the creation's own dependent rows still waiting in the
 session — its timeline event and its SLA clocks (`carry`) — in further CTEs, one array per column
-(`bulk.unnest_arrays`): a creation's last round trip is one statement instead of an ORM flush of
-three INSERTs and the numbering statement. The ORM objects stay the same objects: they get their ids
-from the statement and become persistent as if flushed.
+(`bulk.array_casts`, `bulk.array_params`): a creation's last round trip is one statement instead of
+an ORM flush of three INSERTs and the numbering statement. The ORM objects stay the same objects:
+they get their ids from the statement and become persistent as if flushed.
 """
 from __future__ import annotations
 
@@ -21,8 +21,8 @@ import secrets
 from functools import lru_cache
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, make_transient, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -126,7 +126,10 @@ def _defaults(table: sa.Table) -> tuple[tuple[str, object], ...]:
     out = []
     for key in _carried_keys(table):
         d = table.c[key].default
-        out.append((key, None if d is None else (lambda d=d: d.arg) if d.is_scalar else (lambda d=d: d.arg(None))))
+        if d is None:
+            out.append((key, None))
+        else:
+            out.append((key, (lambda d=d: d.arg) if d.is_scalar else (lambda d=d: d.arg(None))))
     return tuple(out)
 
 

@@ -76,12 +76,13 @@ def test_a_new_complaint_s_event_and_clocks_are_its_rows_with_their_ids(clerk):
     stored = _rows(SlaClock, [c.id for c in clocks])
     for clock in clocks:
         row = stored[clock.id]
-        for key in ("case_type", "case_id", "store_id", "policy_key", "policy_version_id", "generation", "state",
-                    "calendar", "target_seconds", "warn_seconds", "started_at", "running_since", "warn_at",
-                    "due_at", "escalate_at", "next_fire_at", "consumed_seconds", "updated_at"):
+        for key in ("case_type", "case_id", "store_id", "policy_key", "policy_version_id", "generation",
+                    "state", "calendar", "target_seconds", "warn_seconds", "started_at", "running_since",
+                    "warn_at", "due_at", "escalate_at", "next_fire_at", "consumed_seconds", "updated_at"):
             assert row[key] == getattr(clock, key), (clock.policy_key, key)
     resolution = next(c for c in clocks if c.policy_key == "complaint.resolution")
-    assert abs((resolution.due_at - deadline).total_seconds()) < 1  # the regulator's deadline, not the policy's
+    # the regulator's deadline, not the policy's target
+    assert abs((resolution.due_at - deadline).total_seconds()) < 1
     event = created[0]
     row = _rows(CaseEvent, [event.id])[event.id]
     assert (row["case_id"], row["action"], row["to_state"], row["data"]) == \
@@ -168,7 +169,8 @@ def test_a_complaint_creation_is_four_statements_on_postgresql(api_as, clerk, st
     """token (with the epoch), customer, the complaint's INSERT, then event + clocks + number in one."""
     customer = CustomerFactory(store=clerk.store)
     api = api_as(clerk)
-    body = {"customer_id": customer.id, "channel": "phone", "category": "waiting_time", "description": "Waited."}
+    body = {"customer_id": customer.id, "channel": "phone", "category": "waiting_time",
+            "description": "Waited."}
     assert api.post("/api/v1/complaints", body).status_code == 201  # the store's calendar is now kept
     db.session.expunge_all()  # a request of its own starts with an empty session
     statements.clear()
