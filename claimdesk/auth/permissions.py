@@ -5,7 +5,10 @@ named here. A case in another store is answered as 404 so that its existence nev
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 import sqlalchemy as sa
+import sqlalchemy.orm
 from flask import g
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -86,13 +89,22 @@ def get_or_404(model, ident, user=None, *, for_update: bool = False):
         ident = int(ident)
     except (TypeError, ValueError):
         raise NotFound(str(_l("Not found."))) from None
-    stmt = sa.select(model).where(model.id == ident)
+    stmt = sa.select(model).where(model.id == ident).options(*_one_row_loads(model))
     if for_update and db.session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update(of=model)  # lock the case row only, not eager-loaded joins
     obj = db.session.scalar(stmt)
     if obj is None or not sees_store(user, obj.store_id):
         raise NotFound(str(_l("Not found (id %(id)s), or not in your store.", id=ident)))
     return obj
+
+
+@lru_cache(maxsize=None)
+def _one_row_loads(model) -> tuple:
+    """For one row, its `selectin` many-to-one relationships (right for lists: one query per
+    relationship for the whole page) come in the same query, joined: one round trip instead of one
+    per relationship."""
+    return tuple(sa.orm.joinedload(getattr(model, rel.key)) for rel in sa.inspect(model).relationships
+                 if rel.lazy == "selectin" and rel.direction is sa.orm.MANYTOONE)
 
 
 def store_for_new(user, requested_store_id: int | None) -> int:

@@ -277,7 +277,8 @@ def end_clock(case, clock: SlaClock, at: datetime, outcome: str, cals=None) -> S
         return None
     cals = cals if cals is not None else load_calendars([clock.store_id])
     cal = _cal(clock, cals)
-    if clock.running_since is None:  # paused: the open pause ends with the clock
+    was_paused = clock.running_since is None
+    if was_paused:  # paused: the open pause ends with the clock
         _close_pause(clock, at, cals)
     elapsed = elapsed_seconds(clock, at, cal)
     breached = clock.escalation_level >= 2 or elapsed > clock.target_seconds
@@ -292,11 +293,14 @@ def end_clock(case, clock: SlaClock, at: datetime, outcome: str, cals=None) -> S
             clock.breached_at = at
             clock.due_at = clock.due_at or at
     _reschedule(clock, cal)
-    db.session.flush()
     by_reason: dict[str, float] = defaultdict(float)
-    for reason, secs in db.session.execute(sa.select(SlaPause.reason, sa.func.sum(SlaPause.wall_seconds)).where(
-            SlaPause.clock_id == clock.id, SlaPause.generation == clock.generation).group_by(SlaPause.reason)):
-        by_reason[reason] += float(secs or 0)
+    if was_paused or clock.paused_seconds:  # a clock never paused in this run has no pause rows to add up
+        db.session.flush()
+        for reason, secs in db.session.execute(sa.select(SlaPause.reason, sa.func.sum(SlaPause.wall_seconds))
+                                               .where(SlaPause.clock_id == clock.id,
+                                                      SlaPause.generation == clock.generation)
+                                               .group_by(SlaPause.reason)):
+            by_reason[reason] += float(secs or 0)
     store_cal = cals.get(clock.store_id)
     fact = SlaFact(
         clock_id=clock.id, generation=clock.generation, case_type=clock.case_type, case_id=clock.case_id,

@@ -1,5 +1,6 @@
 """A creation's own timeline event and SLA clocks ride in its numbering statement (`numbering.carry`),
-and the request's configuration epoch rides on the query that identifies the caller (`core.riders`).
+the request's configuration epoch rides on the query that identifies the caller (`core.riders`), and a
+case read for an action brings its customer and assignee in the same query (`get_or_404`).
 
 The ORM objects must come out as if the ORM had flushed them: persistent, with the ids of their rows,
 nothing left to write; gone from the session again if the transaction rolls back."""
@@ -193,3 +194,24 @@ def test_a_rider_keeps_the_transaction_s_first_epoch(store):
     assert cache.epoch() == 11
     uow.commit()
     assert cache.epoch() not in (11, 12)  # a new transaction reads its own
+
+
+@pytest.mark.postgres
+def test_an_action_reads_its_case_with_customer_and_assignee_in_one_query(api_as, clerk, statements):
+    customer = CustomerFactory(store=clerk.store)
+    api = api_as(clerk)
+    created = api.post("/api/v1/complaints", {"customer_id": customer.id, "channel": "phone",
+                                              "category": "waiting_time", "description": "Waited."})
+    assert created.status_code == 201
+    name = customer.name
+    db.session.expunge_all()
+    statements.clear()
+    resp = api.action("complaints", created.json["id"], "listen", account="Two hours past the promise.",
+                      met_where="phone")
+    assert resp.status_code == 200, resp.json
+    assert resp.json["customer_name"] == name  # the response still has what the relationships give
+    reads = [s for s in statements if s.startswith("SELECT")]
+    assert len(reads) == 3, reads
+    assert "FROM api_tokens" in reads[0] and "FROM complaints" in reads[1] and "FROM sla_clocks" in reads[2]
+    assert "JOIN customers" in reads[1] and "JOIN users" in reads[1] and "FOR UPDATE OF complaints" in reads[1]
+    assert not [s for s in statements if "sla_pauses" in s]  # the first-response clock was never paused

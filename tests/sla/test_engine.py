@@ -149,6 +149,43 @@ def test_pause_stops_only_the_clocks_whose_policy_names_the_reason(policies, sto
     assert strict_fact.breached and strict_fact.outcome == "cancelled" and strict_fact.margin_seconds < 0
 
 
+def test_a_fact_adds_up_the_pauses_of_its_run_even_when_it_ends_paused(policies, store, customer,
+                                                                       ladder_people):
+    make_policy("gadget.patient", 3600 * 8, pause_reasons=("waiting_customer", "waiting_parts"))
+    who = ladder_people["assignee"]
+    g = open_gadget(store, customer, who, starts=("gadget.patient",))
+    plain = open_gadget(store, customer, who, starts=("gadget.reply",))
+    uow.commit()
+    move(timedelta(minutes=5))
+    WF.perform(g, "pause", {"reason": "waiting_customer"}, who)
+    move(timedelta(minutes=20))
+    WF.perform(g, "resume", {}, who)
+    move(timedelta(minutes=10))
+    WF.perform(g, "pause", {"reason": "waiting_parts"}, who)
+    uow.commit()
+    move(timedelta(minutes=30))
+    WF.perform(g, "drop", {}, who)  # ends the clock while it is paused: that pause is closed and counted
+    uow.commit()
+    fact = db.session.scalar(sa.select(SlaFact).where(SlaFact.clock_id == clock_of(g, "gadget.patient").id))
+    assert fact.paused_by_reason == {"waiting_customer": 1200, "waiting_parts": 1800}
+    assert fact.paused_seconds == 3000 and fact.elapsed_seconds == 900
+
+    seen = []
+
+    def record(conn, cursor, statement, *args):
+        seen.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        WF.perform(plain, "drop", {}, who)  # never paused: nothing to add up, no pause rows read
+        uow.commit()
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+    fact = db.session.scalar(sa.select(SlaFact).where(SlaFact.clock_id == clock_of(plain, "gadget.reply").id))
+    assert fact.paused_by_reason == {} and fact.paused_seconds == 0
+    assert not [s for s in seen if "sla_pauses" in s]
+
+
 def test_clock_started_while_paused_starts_paused(policies, store, customer, ladder_people):
     g = open_gadget(store, customer, ladder_people["assignee"])
     WF.perform(g, "pause", {"reason": "waiting_customer"}, ladder_people["assignee"])
