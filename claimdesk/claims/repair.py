@@ -106,14 +106,8 @@ def linked_claims(wo: WorkOrder, user) -> list[dict]:
 def on_action_performed(sender, case=None, action=None, event=None, context=None, **kw):
     if getattr(sender, "case_type", None) != WorkOrder.CASE_TYPE:
         return
-    if action.name == "deliver":
-        # Normally refused earlier by the work order's own deliver gate (DELIVERY_GATES); kept as the
-        # last word in case a delivery path skips the gates.
-        for gate, message, extra in delivery_gates(case):
-            err = GateBlocked(gate, message)
-            err.extra.update(extra)
-            raise err
-        return
+    # A delivery the claim's documents hold is refused by the deliver action's own guard
+    # (workorders.services.DELIVERY_GATES → delivery_gates), which every delivery runs.
     if case.state == "ready" and context.from_state != "ready":
         from .workflow import WF
 

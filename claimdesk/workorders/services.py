@@ -457,7 +457,11 @@ def notify_customer(wo: WorkOrder, data: dict, ctx: Context):
 
 def delivery_blockers(wo: WorkOrder, data: dict | None = None) -> list[tuple[str, str]]:
     """Every named gate that stops delivery now, with its explanation (shown before the form too)."""
-    data = data or {}
+    return [(gate, message) for gate, message, _extra in _delivery_gates(wo, data or {})]
+
+
+def _delivery_gates(wo: WorkOrder, data: dict) -> list[tuple[str, str, dict]]:
+    """The work order's own gates, then those of linked cases (`linked_gates`), each with its extra."""
     out = []
     if not wo.passed_stage("final"):
         out.append(("final_qc_signed", _s(_l("Cannot deliver: final QC not signed."))))
@@ -485,8 +489,7 @@ def delivery_blockers(wo: WorkOrder, data: dict | None = None) -> list[tuple[str
     if due > 0 and not (data.get("payment_method") or wo.payment_method):
         out.append(("payment_recorded", _s(_l("Cannot deliver: payment of %(amount)s not recorded (payment method).",
                                               amount=fmt_money(due)))))
-    out.extend((gate, message) for gate, message, _extra in linked_gates(wo))
-    return out
+    return [(gate, message, {}) for gate, message in out] + linked_gates(wo)
 
 
 def linked_gates(wo: WorkOrder) -> list[tuple[str, str, dict]]:
@@ -500,15 +503,12 @@ def linked_cases(wo: WorkOrder, user) -> list[dict]:
 
 
 def gate_deliverable(wo: WorkOrder, data: dict, ctx: Context):
-    blockers = delivery_blockers(wo, data)
+    blockers = _delivery_gates(wo, data)
     if blockers:
-        gate, message = blockers[0]
+        gate, message, extra = blockers[0]
         err = GateBlocked(gate, message)
-        err.extra["gates"] = [g for g, _m in blockers]  # every blocking gate, not only the first
-        for linked, _m, extra in linked_gates(wo):
-            if linked == gate:
-                err.extra.update(extra)
-                break
+        err.extra.update(extra)  # e.g. the claim holding the car
+        err.extra["gates"] = [g for g, _m, _e in blockers]  # every blocking gate, not only the first
         raise err
 
 

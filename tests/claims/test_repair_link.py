@@ -60,11 +60,11 @@ def test_pending_supplement_keeps_claim_in_repair(claim, advisor, workshop):
 
 
 def _deliver_hook(wo):
-    from claimdesk.core.workflow import Context
-
-    action = WO_WF.actions["deliver"]
-    ctx = Context(actor=None, action=action, workflow=WO_WF, from_state="ready", at=now())
-    repair.on_action_performed(WO_WF, case=wo, action=action, event=None, context=ctx)
+    """The claim's part of the deliver gate (workorders.services.DELIVERY_GATES), raised as the guard does."""
+    for gate, message, extra in repair.delivery_gates(wo):
+        err = GateBlocked(gate, message)
+        err.extra.update(extra)
+        raise err
 
 
 def test_delivery_held_until_documents_complete(claim, advisor, manager):
