@@ -7,6 +7,7 @@ from flask.views import MethodView
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
+from ..core import uow
 from ..core.errors import Unauthenticated
 from ..extensions import db, limiter
 from . import services
@@ -49,8 +50,8 @@ class Tokens(MethodView):
         """Log in: a bearer token for `Authorization: Bearer <token>` (no token needed to ask)."""
         user = services.authenticate(data["username"], data["password"])
         if user is None:
-            # The failed-attempt counter must persist even though we answer 401.
-            db.session.commit()
+            # The failed-attempt counter must land although the answer (401) makes the boundary roll back.
+            uow.commit()
             raise Unauthenticated(_("Wrong username or password, or the account is locked."))
         token, row = services.issue_token(user)
         return {"token": token, "expires_at": row.expires_at}

@@ -12,8 +12,9 @@ from marshmallow import Schema, ValidationError, fields, validate
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
+from ..core import uow
 from ..core.errors import DomainError
-from ..core.web import staff_blueprint
+from ..core.web import refuse, staff_blueprint
 from ..extensions import db, limiter
 from . import services
 from .models import ROLES, Store, User
@@ -45,6 +46,8 @@ def login():
             return render_template("auth/login.html", form=form), 429
         user = services.authenticate(form.username.data, form.password.data)
         if user is None:
+            # The failed-attempt counter must land although the answer (401) makes the boundary roll back.
+            uow.commit()
             flash(_("Wrong username or password."), "danger")
             return render_template("auth/login.html", form=form), 401
         session.clear()
@@ -116,7 +119,7 @@ def users():
         except ValidationError as err:
             errors = err.messages
         except DomainError as err:
-            errors = err.fields or {"username": [err.message]}
+            errors = refuse(err, field="username")
         else:
             flash(_("User %(name)s created.", name=user.username), "success")
             return redirect(url_for("admin.users"))
@@ -156,7 +159,7 @@ def stores():
         except ValidationError as err:
             errors = err.messages
         except DomainError as err:
-            errors = err.fields or {"code": [err.message]}
+            errors = refuse(err, field="code")
         else:
             flash(_("Store %(code)s created.", code=store.code), "success")
             return redirect(url_for("admin.stores"))

@@ -12,12 +12,12 @@ from flask_login import current_user
 from marshmallow import ValidationError
 
 from ..auth.permissions import can, get_or_404, require
-from ..core import events, uow
+from ..core import events
 from ..core.errors import DomainError
 from ..core.http import paginate
 from ..core.templating import nav_item
-from ..core.web import (CASE_ENDPOINTS, HISTORY_PROVIDERS, HOME_PANELS, NUMBER_LOOKUPS, case_url, form_error_text,
-                        run_form_action, staff_blueprint, go_back)
+from ..core.web import (CASE_ENDPOINTS, HISTORY_PROVIDERS, HOME_PANELS, NUMBER_LOOKUPS, case_url, go_back, refuse,
+                        run_form_action, staff_blueprint)
 from ..customers.models import Customer
 from ..documents import services as documents
 from ..extensions import db
@@ -169,8 +169,7 @@ def new():
         except ValidationError as err:
             errors = err.messages
         except DomainError as err:
-            uow.rollback()
-            errors = err.fields or {"_": [err.message]}
+            errors = refuse(err)
         else:
             flash(_("Claim %(number)s reported.", number=claim.number), "success")
             return redirect(url_for("claims.detail", case_id=claim.id))
@@ -224,9 +223,7 @@ def upload(case_id: int):
     try:
         api_upload(claim, {"kind": kind, "note": request.form.get("note") or None}, file, user)
     except DomainError as err:
-        uow.rollback()
-        flash(form_error_text(err), "danger")
-        return go_back(back)
+        return refuse(err, back=back)
     flash(_("%(doc)s uploaded; please check it and mark it verified.", doc=DOCUMENT_LABELS[kind]), "success")
     return go_back(back)
 
@@ -280,8 +277,7 @@ def insurer_form(insurer_id):
         except ValidationError as err:
             errors = err.messages
         except DomainError as err:
-            uow.rollback()
-            errors = err.fields or {"_": [err.message]}
+            errors = refuse(err)
         else:
             flash(_("Insurer saved."), "success")
             return redirect(url_for("claims.insurers"))

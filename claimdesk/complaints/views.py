@@ -18,7 +18,7 @@ from ..core.errors import DomainError
 from ..core.http import paginate
 from ..core.templating import nav_item
 from ..core.web import (CASE_ENDPOINTS, HISTORY_PROVIDERS, HOME_PANELS, NUMBER_LOOKUPS, case_url,
-                        run_form_action, staff_blueprint)
+                        refuse, run_form_action, staff_blueprint)
 from ..customers import queries as customer_queries
 from ..customers.models import Customer, Vehicle
 from ..extensions import db
@@ -152,7 +152,7 @@ def new():
         except ValidationError as err:
             errors = err.messages
         except DomainError as err:
-            errors = err.fields or {"_": [err.message]}
+            errors = refuse(err)
         else:
             flash(_("Complaint %(number)s logged.", number=complaint.number), "success")
             return redirect(url_for("complaints.detail", case_id=complaint.id))

@@ -136,21 +136,22 @@ def _respond(status: int, code: str, message: str, fields=None, extra=None, head
 
 
 def register_error_handlers(app: Flask) -> None:
-    from ..extensions import db
+    # Every handler rolls the unit of work back through uow (effects dropped, on_rollback hooks run)
+    from . import uow
 
     @app.errorhandler(DomainError)
     def _domain(err: DomainError):
-        db.session.rollback()
+        uow.rollback()
         return _respond(err.status, err.code, err.message, err.fields, err.extra)
 
     @app.errorhandler(StaleDataError)
     def _stale(err):
-        db.session.rollback()
+        uow.rollback()
         return _respond(409, "version_conflict", _("The case was changed by someone else; reload and try again."))
 
     @app.errorhandler(OperationalError)
     def _db_down(err):
-        db.session.rollback()
+        uow.rollback()
         log.error("database unavailable: %s", err.__class__.__name__)
         return _respond(503, "service_unavailable", _("The database is unavailable; nothing was saved. Try again."))
 
@@ -159,14 +160,14 @@ def register_error_handlers(app: Flask) -> None:
     def _out_of_range(err):
         # The database (or date arithmetic) refused a value the schemas let through, e.g. an id
         # beyond 32 bits (PostgreSQL: "integer out of range"): the caller's input, not our fault.
-        db.session.rollback()
+        uow.rollback()
         log.warning("value out of range on %s %s: %s", request.method, request.path,
                     str(getattr(err, "orig", err)).splitlines()[0][:200])
         return _respond(422, "validation_error", _("A value is out of range or too long."))
 
     @app.errorhandler(DBAPIError)
     def _db_error(err):
-        db.session.rollback()
+        uow.rollback()
         if getattr(err, "connection_invalidated", False):
             return _respond(503, "service_unavailable", _("The database is unavailable; nothing was saved. Try again."))
         log.exception("database error")
@@ -174,7 +175,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http(err: HTTPException):
-        db.session.rollback()
+        uow.rollback()
         status = err.code or 500
         data = getattr(err, "data", None) or {}
         fields = None
@@ -197,6 +198,6 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(err: Exception):
-        db.session.rollback()
+        uow.rollback()
         log.exception("unhandled error on %s %s", request.method, request.path)
         return _respond(500, "internal_error", _("Internal error; nothing was saved."))

@@ -6,7 +6,7 @@ from marshmallow import Schema, fields, validate
 from werkzeug.routing import IntegerConverter
 
 from ..extensions import db
-from . import uow  # noqa: F401
+from . import uow
 from .openapi import ErrorSchema  # noqa: F401  (the error body schema, kept importable from here)
 
 MAX_ID = 2**31 - 1
@@ -22,16 +22,22 @@ class IdConverter(IntegerConverter):
 
 
 class ClaimdeskFlask(Flask):
-    """Commits the unit of work once, after the view returns; errors roll back (see errors.py)."""
+    """The request boundary: one unit of work per request, ended once, after the view.
+
+    It commits only a successful answer (status < 400, a redirect after a POST included) that no
+    view refused (`core.web.refuse`); any other answer rolls back, so a form re-rendered with 422
+    after a domain error leaves nothing behind. A view that raises never reaches the commit: the
+    error handlers (errors.py) roll back. A streamed body runs after the commit and must only read.
+    """
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.url_map.converters["int"] = IdConverter
 
     def dispatch_request(self):
-        rv = super().dispatch_request()
-        uow.commit()
-        return rv
+        response = self.make_response(super().dispatch_request())
+        uow.finish(response.status_code < 400)
+        return response
 
 
 class PageArgs(Schema):

@@ -1,25 +1,67 @@
 """One transaction per request or job, owned by the boundary; side effects only after commit.
 
 Services and models never commit. They call `after_commit(fn)` for anything that must not happen
-unless the transaction lands (RQ enqueues, e-mail); the boundary calls `commit()` or `rollback()`.
+unless the transaction lands (RQ enqueues, e-mail), and `on_rollback(fn)` to forget whatever
+per-transaction state they keep in `db.session.info` when it does not land. The boundary calls
+`finish(ok)` (or `commit()` / `rollback()`); a view that turns a request down calls `refuse()`, and
+the boundary then rolls back whatever the response's status says.
 """
 from __future__ import annotations
 
 import logging
 from typing import Callable
 
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
 from ..extensions import db
 
 log = logging.getLogger(__name__)
 _KEY = "claimdesk.after_commit"
+_ROLLBACK_KEY = "claimdesk.on_rollback"
+_REFUSED_KEY = "claimdesk.refused"
 
 
 def after_commit(fn: Callable[[], None]) -> None:
+    """Run `fn` after the unit of work commits; a rollback drops it."""
     db.session.info.setdefault(_KEY, []).append(fn)
+
+
+def on_rollback(fn: Callable[[], None]) -> None:
+    """Run `fn` if the unit of work rolls back (by any path: `rollback()`, `finish(False)`, a failed
+    commit, an error handler, a failed job); a commit drops it. For modules that keep
+    per-transaction state in `db.session.info` (e.g. the SLA engine's pending schedule): the next
+    unit of work on the same session must not inherit it. Registering the same function twice in
+    one unit of work runs it once."""
+    hooks = db.session.info.setdefault(_ROLLBACK_KEY, [])
+    if fn not in hooks:
+        hooks.append(fn)
 
 
 def pending_effects() -> int:
     return len(db.session.info.get(_KEY, []))
+
+
+def refuse() -> None:
+    """A view turned the request down (a domain error it shows as a form error or a flash message):
+    roll back now — so nothing half-done is flushed while the page renders, and the page shows the
+    stored values — and make the boundary roll back, not commit, at the end of the request, even
+    when the answer is a redirect."""
+    rollback()
+    db.session.info[_REFUSED_KEY] = True
+
+
+def refused() -> bool:
+    return bool(db.session.info.get(_REFUSED_KEY))
+
+
+def finish(ok: bool) -> None:
+    """The boundary's last word: commit if the request or job succeeded and nothing refused it,
+    else roll back."""
+    if ok and not db.session.info.pop(_REFUSED_KEY, False):
+        commit()
+    else:
+        rollback()
 
 
 def commit() -> None:
@@ -29,8 +71,10 @@ def commit() -> None:
     try:
         session.commit()
     except Exception:
-        session.rollback()
+        rollback()  # the effects are dropped; the on_rollback hooks run
         raise
+    session.info.pop(_ROLLBACK_KEY, None)
+    session.info.pop(_REFUSED_KEY, None)
     for fn in effects:
         try:
             fn()
@@ -39,5 +83,31 @@ def commit() -> None:
 
 
 def rollback() -> None:
-    db.session.info.pop(_KEY, None)
-    db.session.rollback()
+    """Roll the unit of work back: its side effects never run, its on_rollback hooks do."""
+    session = db.session
+    session.info.pop(_KEY, None)
+    session.info.pop(_REFUSED_KEY, None)  # the unit of work ends here (refuse() marks the next)
+    hooks = session.info.pop(_ROLLBACK_KEY, [])
+    try:
+        session.rollback()
+    finally:
+        for fn in hooks:
+            try:
+                fn()
+            except Exception:  # a hook only forgets state; the rollback itself has happened
+                log.exception("on-rollback hook failed: %r", fn)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _session_rolled_back(session: Session, previous_transaction) -> None:
+    """A rollback that did not go through `rollback()` (a plain `db.session.rollback()`) still ends
+    the unit of work: drop its effects and run its hooks. Savepoints (`begin_nested`) and a failed
+    flush's inner transaction are not the unit of work, and are left alone."""
+    if previous_transaction.parent is not None or previous_transaction.nested:
+        return
+    session.info.pop(_KEY, None)
+    for fn in session.info.pop(_ROLLBACK_KEY, []):
+        try:
+            fn()
+        except Exception:
+            log.exception("on-rollback hook failed: %r", fn)

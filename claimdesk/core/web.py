@@ -42,19 +42,35 @@ def run_form_action(workflow, case, action: str, data: dict, *, success: str | N
                     redirect_to: str | None = None):
     """Run a workflow action from an HTML form; refusals come back as a flash message naming why.
 
-    The request boundary commits on success; on a DomainError we roll back here and go back.
+    The request boundary commits on success; a DomainError is refused (rolled back) and goes back.
     """
-    from . import uow
-
     target = redirect_to or request.referrer or "/"
     try:
         workflow.perform(case, action, data, current_user._get_current_object())
     except DomainError as err:
-        uow.rollback()
-        flash(_error_text(err), "danger")
-        return redirect(target)
+        return refuse(err, back=target)
     flash(success or _("Done: %(action)s.", action=workflow.action_label(workflow.action(action))), "success")
     return redirect(target)
+
+
+def refuse(err: DomainError, *, back: str | None = None, field: str = "_", category: str = "danger"):
+    """The one way an HTML view turns down a request after a domain error.
+
+    Rolls the unit of work back now (nothing half-done is flushed while the page renders; the page
+    shows the stored values) and marks the request refused, so the boundary rolls back instead of
+    committing even when the answer is a redirect (`uow.refuse`).
+
+    With `back`: flashes why (in `category`) and returns the answer that goes back to that page.
+    Without: returns the form's field errors — the error's own, else `{field: [message]}` — for the
+    view to render its form with them and status 422.
+    """
+    from . import uow
+
+    uow.refuse()
+    if back is not None:
+        flash(_error_text(err), category)
+        return go_back(back)
+    return err.fields or {field: [err.message]}
 
 
 def _error_text(err: DomainError) -> str:

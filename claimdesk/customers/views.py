@@ -8,7 +8,7 @@ from marshmallow import ValidationError
 from ..auth.permissions import get_or_404, require
 from ..core.errors import DomainError
 from ..core.http import paginate
-from ..core.web import HISTORY_PROVIDERS, staff_blueprint
+from ..core.web import HISTORY_PROVIDERS, refuse, staff_blueprint
 from . import queries, services
 from .models import Customer, Vehicle
 from .schemas import CustomerIn, CustomerPatch, VehicleIn, VehiclePatch
@@ -92,7 +92,7 @@ def new_vehicle(customer_id: int):
             try:
                 vehicle = services.create_vehicle(user, data)
             except DomainError as err:
-                errors = err.fields or {"_": [err.message]}
+                errors = refuse(err)
             else:
                 flash(_("Vehicle %(plate)s saved.", plate=vehicle.plate), "success")
                 return redirect(url_for("customers.detail", customer_id=customer.id))
@@ -121,7 +121,7 @@ def edit_vehicle(vehicle_id: int):
             try:
                 services.update_vehicle(user, v, data)
             except DomainError as err:
-                errors = err.fields or {"_": [err.message]}
+                errors = refuse(err)
             else:
                 flash(_("Saved."), "success")
                 return redirect(url_for("customers.vehicle", vehicle_id=v.id))

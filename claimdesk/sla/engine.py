@@ -103,6 +103,7 @@ def _queue_schedule(clock: SlaClock) -> None:
     if pending is None:
         pending = db.session.info[_SCHEDULE_KEY] = {}
         uow.after_commit(_flush_schedule)
+        uow.on_rollback(discard_schedule)  # else the next unit of work finds it and never flushes
     # generation and time as plain values: after commit the ORM object is expired, and reading its
     # attributes would cost a query each; the id is read from its identity key after the flush
     pending[id(clock)] = (clock, clock.generation, clock.next_fire_at)

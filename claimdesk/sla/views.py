@@ -11,10 +11,10 @@ from flask_babel import lazy_gettext as _l
 
 from ..auth.models import Store
 from ..auth.permissions import can, require, scoped, visible_store_ids
-from ..core.errors import DomainError
+from ..core.errors import DomainError, ValidationFailed
 from ..core.http import paginate
 from ..core.templating import nav_item
-from ..core.web import case_url, form_error_text, staff_blueprint
+from ..core.web import case_url, refuse, staff_blueprint
 from ..core.workflow import PAUSE_REASONS
 from ..extensions import db
 from . import policies, services
@@ -188,8 +188,7 @@ def policy_edit(key: str):
             try:
                 saved = services.change_policy(user, key, {**data, "store_id": scope})
             except DomainError as err:
-                errors = err.fields or {"_": [err.message]}
-                db.session.rollback()
+                errors = refuse(err)
             else:
                 flash(_("Saved as version %(v)s. New clocks use it; open clocks keep theirs until you "
                         "re-baseline them.", v=saved.version), "success")
@@ -208,16 +207,13 @@ def rebaseline(key: str):
         try:
             run = services.request_rebaseline(user, key, store_id, expected)
         except DomainError as err:
-            db.session.rollback()
-            flash(form_error_text(err), "danger")
-            return redirect(url_for("sla.rebaseline", key=key, store_id=store_id or ""))
+            return refuse(err, back=url_for("sla.rebaseline", key=key, store_id=store_id or ""))
         flash(_("Re-baselining of %(n)s deadlines queued (run %(id)s).", n=run.previewed, id=run.id), "success")
         return redirect(url_for("sla.policies_index", store_id=store_id or ""))
     try:
         preview = services.preview_rebaseline(user, key, store_id)
     except DomainError as err:
-        flash(form_error_text(err), "warning")
-        return redirect(url_for("sla.policies_index", store_id=store_id or ""))
+        return refuse(err, back=url_for("sla.policies_index", store_id=store_id or ""), category="warning")
     return render_template("sla/rebaseline.html", key=key, preview=preview, store_id=store_id)
 
 
@@ -235,8 +231,7 @@ def calendar():
         try:
             policies.set_week(row, texts, request.form.get("timezone", "").strip() or None, user)
         except DomainError as err:
-            db.session.rollback()
-            errors = err.fields or {"_": [err.message]}
+            errors = refuse(err)
         else:
             flash(_("Opening hours saved. New deadlines are counted with them."), "success")
             return redirect(url_for("sla.calendar", store_id=store.id))
@@ -260,17 +255,14 @@ def calendar_add_days(store_id: int):
         until = request.form.get("until", "").strip()
         end = date.fromisoformat(until) if until else None
     except ValueError:
-        flash(_("Give the date as YYYY-MM-DD."), "danger")
-        db.session.rollback()
-        return redirect(url_for("sla.calendar", store_id=store.id))
+        return refuse(ValidationFailed(_("Give the date as YYYY-MM-DD.")),
+                      back=url_for("sla.calendar", store_id=store.id))
     try:
         added = policies.add_days(row, start, end, request.form.get("kind", "holiday"),
                                   request.form.get("name", ""), request.form.get("spans", ""))
     except DomainError as err:
-        db.session.rollback()
-        flash(form_error_text(err), "danger")
-    else:
-        flash(_("%(n)s day(s) marked.", n=len(added)), "success")
+        return refuse(err, back=url_for("sla.calendar", store_id=store.id))
+    flash(_("%(n)s day(s) marked.", n=len(added)), "success")
     return redirect(url_for("sla.calendar", store_id=store.id))
 
 
@@ -283,8 +275,7 @@ def calendar_remove_day(store_id: int, day_id: int):
         try:
             policies.remove_day(row, day_id)
         except DomainError as err:
-            flash(err.message, "warning")
-            return redirect(url_for("sla.calendar", store_id=store.id))
+            return refuse(err, back=url_for("sla.calendar", store_id=store.id), category="warning")
     flash(_("Day removed."), "success")
     return redirect(url_for("sla.calendar", store_id=store.id))
 

@@ -14,12 +14,12 @@ from flask_login import current_user
 
 from ..auth.models import User
 from ..auth.permissions import can, get_or_404, require, scoped
-from ..core import events, uow
+from ..core import events
 from ..core.errors import DomainError
 from ..core.http import paginate
 from ..core.templating import nav_item
 from ..core.web import (CASE_ENDPOINTS, HISTORY_PROVIDERS, HOME_PANELS, NUMBER_LOOKUPS, case_url, form_error_text,
-                        run_form_action, staff_blueprint, go_back)
+                        go_back, refuse, run_form_action, staff_blueprint)
 from ..core.workflow import PAUSE_REASONS
 from ..customers import queries as customer_queries
 from ..customers.models import Customer
@@ -226,10 +226,7 @@ def new():
         try:
             wo = services.open_work_order(user, data)
         except DomainError as err:
-            from ..core import uow
-
-            uow.rollback()
-            errors = err.fields or {"_": [err.message]}
+            errors = refuse(err)
             flash(form_error_text(err), "danger")
         else:
             flash(_("Work order %(number)s opened.", number=wo.number), "success")
@@ -426,9 +423,7 @@ def upload_photo(case_id: int):
     try:
         services.add_photo(user, wo, file, panel, (request.form.get("note") or "").strip()[:500] or None)
     except DomainError as err:
-        uow.rollback()
-        flash(form_error_text(err), "danger")
-        return go_back(back)
+        return refuse(err, back=back)
     flash(_("Photo added to the check-in sheet."), "success")
     return go_back(back)
 
