@@ -1,8 +1,10 @@
 """Every setting, read from the environment (prefix CLAIMDESK_) in one place."""
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 PREFIX = "CLAIMDESK_"
@@ -18,16 +20,47 @@ def _bool(value, default=False) -> bool:
     return str(value).strip().lower() in {"1", "true", "yes", "on"}
 
 
+#: sha256 of the development key that was once tracked in git (instance/secret_key): anyone can read it,
+#: so an install still holding it gets a key of its own
+_PUBLISHED_KEYS = frozenset({"573b45744d612b3c334e68aa94501f1064ba8778aec13b5e5445092626e86273"})
+
+
+def _usable(key: str) -> bool:
+    return len(key) >= 32 and hashlib.sha256(key.encode()).hexdigest() not in _PUBLISHED_KEYS
+
+
 def _instance_secret(instance_path: Path) -> str:
-    """Development secret: generated once and kept in the instance folder (never in the repo)."""
+    """Development secret: generated on first run and kept in the instance folder (mode 0600, never in
+    the repo), so every install signs its sessions with a key of its own. The file appears whole or
+    not at all (written aside, then linked into place): two processes starting at once read the same
+    key."""
     path = instance_path / "secret_key"
-    if path.exists():
-        return path.read_text().strip()
     instance_path.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_hex(32)
-    path.write_text(key)
-    path.chmod(0o600)
-    return key
+    try:
+        key = path.read_text().strip()
+    except FileNotFoundError:
+        key = ""
+    if _usable(key):
+        if path.stat().st_mode & 0o077:  # an older install wrote it readable by others
+            path.chmod(0o600)
+        return key
+    fd, tmp = tempfile.mkstemp(dir=instance_path, prefix=".secret_key.")  # mode 0600
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32))
+            f.flush()
+            os.fsync(f.fileno())
+        if key:  # empty, or the published key: replace it
+            os.replace(tmp, path)
+        else:
+            try:
+                os.link(tmp, path)
+            except FileExistsError:  # another process was first: use its key
+                pass
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path.read_text().strip()
 
 
 def load(instance_path: str, overrides: dict | None = None) -> dict:
@@ -84,7 +117,7 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
             "security": [{"bearerAuth": []}],
         },
     }
-    secret = _env("SECRET_KEY")
+    secret = (overrides or {}).get("SECRET_KEY") or _env("SECRET_KEY")
     if not secret:
         if env_name == "production":
             raise RuntimeError("CLAIMDESK_SECRET_KEY must be set in production")
