@@ -1,4 +1,4 @@
-"""foundation: stores, users, tokens, customers, vehicles, case timeline, counters
+"""step 1 · foundation: stores, users, tokens, customers, vehicles, case timeline, counters
 
 Revision ID: 0001_foundation
 Revises: 

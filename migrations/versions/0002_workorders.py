@@ -1,4 +1,4 @@
-"""work orders: orders, lines, checks, parts stock
+"""step 2 · work orders: orders, lines, checks, parts stock
 
 Revision ID: 0002_workorders
 Revises: 0001_foundation

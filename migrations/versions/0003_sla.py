@@ -1,4 +1,4 @@
-"""sla: policies, calendars, clocks, escalations, facts, notifications
+"""step 5 · sla: policies, calendars, clocks, escalations, facts, notifications
 
 Revision ID: 0003_sla
 Revises: 0005_claims

@@ -1,4 +1,4 @@
-"""complaints: customer complaints (listen, apologise, resolve, follow up)
+"""step 3 · complaints: customer complaints (listen, apologise, resolve, follow up)
 
 Revision ID: 0004_complaints
 Revises: 0002_workorders

@@ -1,4 +1,4 @@
-"""claims: insurers, claims, checklists, supplements, payouts, uploaded documents
+"""step 4 · claims: insurers, claims, checklists, supplements, payouts, uploaded documents
 
 Revision ID: 0005_claims
 Revises: 0004_complaints

@@ -1,4 +1,4 @@
-"""dashboard: read-side indexes on other domains' tables for the managers' aggregates (no tables)
+"""step 6 · dashboard: read-side indexes on other domains' tables for the managers' aggregates (no tables)
 
 Revision ID: 0006_dashboard
 Revises: 0003_sla

@@ -1,4 +1,4 @@
-"""dashboard: fold-maintained read copies of the SLA facts, their pauses by reason and the escalation
+"""step 7 · dashboard: fold-maintained read copies of the SLA facts, their pauses by reason and the escalation
 ledger (with the watermark table), and a partial index on acknowledged clocks
 
 Revision ID: 0007_dashboard_rollups

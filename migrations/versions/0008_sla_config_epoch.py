@@ -1,4 +1,4 @@
-"""sla: the configuration epoch (one row), changed by every write of calendars, policies or stores,
+"""step 8 · sla: the configuration epoch (one row), changed by every write of calendars, policies or stores,
 so processes can cache the calendars and current policy versions they read
 
 Revision ID: 0008_sla_config_epoch
