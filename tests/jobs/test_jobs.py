@@ -48,13 +48,21 @@ def test_same_job_id_is_not_queued_twice(app):
     assert _queued_ids() == ["job-c"]
 
 
-def test_enqueue_failure_does_not_lose_the_commit(app, monkeypatch, store):
+def test_enqueue_failure_does_not_lose_the_commit(app, monkeypatch, store, caplog):
+    from claimdesk.customers.models import Customer
+
     def broken(*a, **k):
         raise ConnectionError("redis down")
 
     monkeypatch.setattr(jobs, "enqueue_now", broken)
+    customer = Customer(store_id=store.id, name="Committed despite Redis", phone="13800000000")
+    db.session.add(customer)
     jobs.enqueue(record_store_count, "d", job_id="job-d")
     uow.commit()  # no exception: the data is safe, the sweep catches up
+    uow.rollback()  # would undo anything the commit had not made durable
+    assert db.session.scalar(sa.select(Customer.id).where(Customer.name == "Committed despite Redis")) == customer.id
+    assert _queued_ids() == []
+    assert "the sweep will pick it up" in caplog.text
 
 
 def test_embedded_app_runs_scheduled_job(tmp_path):
