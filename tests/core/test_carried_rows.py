@@ -1,6 +1,6 @@
 """A creation's own timeline event and SLA clocks ride in its numbering statement (`numbering.carry`),
-the request's configuration epoch rides on the query that identifies the caller (`core.riders`), and a
-case read for an action brings its customer and assignee in the same query (`get_or_404`).
+the configuration epoch is read once per request by its own query, and a case read for an action
+brings its customer and assignee in the same query (`get_or_404`).
 
 The ORM objects must come out as if the ORM had flushed them: persistent, with the ids of their rows,
 nothing left to write; gone from the session again if the transaction rolls back."""
@@ -154,7 +154,7 @@ def test_carried_rows_leave_the_session_when_their_transaction_rolls_back(store,
     assert db.session.get(Widget, kept_case.id).number.endswith("-000001")
 
 
-def test_the_epoch_rides_on_the_token_query_and_is_read_once(api_as, clerk, statements):
+def test_the_epoch_is_read_once_by_its_own_query(api_as, clerk, statements):
     customer = CustomerFactory(store=clerk.store)
     api = api_as(clerk)
     statements.clear()
@@ -162,12 +162,13 @@ def test_the_epoch_rides_on_the_token_query_and_is_read_once(api_as, clerk, stat
                                            "category": "waiting_time", "description": "Waited."})
     assert resp.status_code == 201, resp.json
     epoch_reads = [s for s in statements if "sla_config_state" in s]
-    assert len(epoch_reads) == 1 and "api_tokens" in epoch_reads[0]  # no round trip of its own
+    assert len(epoch_reads) == 1 and epoch_reads[0].startswith("SELECT sla_config_state.epoch FROM sla_config_state")
+    assert "sla_config_state" not in next(s for s in statements if "api_tokens" in s)
 
 
 @pytest.mark.postgres
-def test_a_complaint_creation_is_four_statements_on_postgresql(api_as, clerk, statements):
-    """token (with the epoch), customer, the complaint's INSERT, then event + clocks + number in one."""
+def test_a_complaint_creation_is_five_statements_on_postgresql(api_as, clerk, statements):
+    """token, customer, the complaint's INSERT, the epoch, then event + clocks + number in one."""
     customer = CustomerFactory(store=clerk.store)
     api = api_as(clerk)
     body = {"customer_id": customer.id, "channel": "phone", "category": "waiting_time",
@@ -177,23 +178,13 @@ def test_a_complaint_creation_is_four_statements_on_postgresql(api_as, clerk, st
     statements.clear()
     resp = api.post("/api/v1/complaints", body)
     assert resp.status_code == 201, resp.json
-    assert len(statements) == 4, "\n".join(statements)
+    assert len(statements) == 5, "\n".join(statements)
     assert statements[0].startswith("SELECT api_tokens.id")
     assert statements[2].startswith("INSERT INTO complaints")
-    last = statements[3]
+    assert statements[3].startswith("SELECT sla_config_state.epoch")
+    last = statements[4]
     assert last.startswith("WITH counter AS") and "INSERT INTO case_events" in last \
         and "INSERT INTO sla_clocks" in last and "UPDATE complaints SET number" in last
-
-
-def test_a_rider_keeps_the_transaction_s_first_epoch(store):
-    uow.commit()
-    db.session.execute(sa.select(1))  # a transaction has begun, and has read no epoch yet
-    cache._remember_epoch(11)
-    assert cache.epoch() == 11
-    cache._remember_epoch(12)  # read later in the same transaction: the first one stays
-    assert cache.epoch() == 11
-    uow.commit()
-    assert cache.epoch() not in (11, 12)  # a new transaction reads its own
 
 
 @pytest.mark.postgres
@@ -211,7 +202,8 @@ def test_an_action_reads_its_case_with_customer_and_assignee_in_one_query(api_as
     assert resp.status_code == 200, resp.json
     assert resp.json["customer_name"] == name  # the response still has what the relationships give
     reads = [s for s in statements if s.startswith("SELECT")]
-    assert len(reads) == 3, reads
+    assert len(reads) == 4, reads  # the epoch: the action starts a clock
     assert "FROM api_tokens" in reads[0] and "FROM complaints" in reads[1] and "FROM sla_clocks" in reads[2]
+    assert reads[3].startswith("SELECT sla_config_state.epoch")
     assert "JOIN customers" in reads[1] and "JOIN users" in reads[1] and "FOR UPDATE OF complaints" in reads[1]
     assert not [s for s in statements if "sla_pauses" in s]  # the first-response clock was never paused
