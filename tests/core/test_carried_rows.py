@@ -6,15 +6,16 @@ The ORM objects must come out as if the ORM had flushed them: persistent, with t
 nothing left to write; gone from the session again if the transaction rolls back."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
 
 from claimdesk import jobs
 from claimdesk.complaints import services as complaint_services
+from claimdesk.complaints.models import Complaint
 from claimdesk.core import events, uow
-from claimdesk.core.clock import now
+from claimdesk.core.clock import now, set_now
 from claimdesk.core.models import CaseEvent
 from claimdesk.core.workflow import action_performed
 from claimdesk.extensions import db
@@ -98,15 +99,20 @@ def test_a_new_complaint_s_event_and_clocks_are_its_rows_with_their_ids(clerk):
     assert fire_job_id(resolution.id, 1, resolution.next_fire_at) in scheduled
 
 
-def test_several_carried_rows_keep_their_order_and_get_their_own_ids(store, advisor):
+@pytest.mark.parametrize("listed", [True, False])
+def test_several_rows_keep_their_order_and_get_their_own_ids(store, advisor, listed):
+    """Rows a receiver lists in `ctx.new_rows` ride in the numbering statement; unlisted ones of the same
+    class send the whole class through the ORM flush. Either way ids follow the order of recording."""
     Widget.__table__.create(bind=db.session.connection())
     customer = CustomerFactory(store=store)
     notes = []
 
-    def more(sender, case=None, action=None, **_kw):
+    def more(sender, case=None, action=None, context=None, **_kw):
         if action.name == "create":
             notes.extend(events.record(case, kind="note", action=f"note-{i}", actor=advisor, data={"i": i})
                          for i in range(5))
+            if listed:
+                context.new_rows.extend(notes)
 
     action_performed.connect(more, sender=WF)
     try:
@@ -121,6 +127,58 @@ def test_several_carried_rows_keep_their_order_and_get_their_own_ids(store, advi
     assert [(stored[e.id]["action"], stored[e.id]["data"].get("i")) for e in ordered] == \
         [("create", None)] + [(f"note-{i}", i) for i in range(5)]
     assert [e.action for e in events.timeline("widget", w.id)] == ["create"] + [f"note-{i}" for i in range(5)]
+
+
+@pytest.mark.postgres
+def test_the_fast_path_and_the_orm_path_write_the_same_rows(app, clerk, statements, monkeypatch):
+    """The same creation through `numbering.assign_writing_rows` (CREATION_FAST_PATH) and through the
+    ORM flush + `numbering.assign`: the case, its event and its clocks equal column for column."""
+    customer = CustomerFactory(store=clerk.store)
+    uow.commit()
+    set_now(datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc))
+    deadline = now() + timedelta(hours=30)
+
+    def create(fast: bool):
+        monkeypatch.setitem(app.config, "CREATION_FAST_PATH", fast)
+        statements.clear()
+        complaint = complaint_services.open_complaint(clerk, {
+            "customer_id": customer.id, "channel": "regulator", "category": "waiting_time",
+            "description": "Waited two hours.", "deadline_at": deadline})
+        uow.commit()
+        return complaint.id, list(statements)
+
+    create(True)  # the store's calendar and policies are kept from now on: no read (and autoflush) between
+    fast_id, fast_sql = create(True)
+    orm_id, orm_sql = create(False)
+    # the two paths did run: one statement with the rows, then the ORM's INSERTs and a bare numbering
+    numbering_fast = [s for s in fast_sql if s.startswith("WITH counter")]
+    assert len(numbering_fast) == 1 and "INSERT INTO case_events" in numbering_fast[0] \
+        and "INSERT INTO sla_clocks" in numbering_fast[0]
+    assert not [s for s in fast_sql if s.startswith(("INSERT INTO case_events", "INSERT INTO sla_clocks"))]
+    assert [s for s in orm_sql if s.startswith("INSERT INTO case_events")]
+    assert [s for s in orm_sql if s.startswith("INSERT INTO sla_clocks")]
+    numbering_orm = [s for s in orm_sql if s.startswith("WITH counter")]
+    assert len(numbering_orm) == 1 and "case_events" not in numbering_orm[0] and "sla_clocks" not in numbering_orm[0]
+
+    def rows(table, where):
+        return [dict(r) for r in db.session.execute(sa.select(table).where(where).order_by(table.c.id)).mappings()]
+
+    cases = Complaint.__table__
+    fast_case, orm_case = rows(cases, cases.c.id == fast_id), rows(cases, cases.c.id == orm_id)
+    assert [fast_case[0]["number"][-6:], orm_case[0]["number"][-6:]] == ["000002", "000003"]
+    for col in cases.c.keys():
+        if col not in ("id", "number"):
+            assert fast_case[0][col] == orm_case[0][col], col
+    for model in (CaseEvent, SlaClock):
+        table = model.__table__
+        fast = rows(table, sa.and_(table.c.case_type == "complaint", table.c.case_id == fast_id))
+        orm = rows(table, sa.and_(table.c.case_type == "complaint", table.c.case_id == orm_id))
+        assert len(fast) == len(orm) > 0, model
+        for f, o in zip(fast, orm):
+            assert (f["case_id"], o["case_id"]) == (fast_id, orm_id)
+            for col in table.c.keys():
+                if col not in ("id", "case_id"):
+                    assert f[col] == o[col], (model.__name__, col, f[col], o[col])
 
 
 def test_carried_rows_leave_the_session_when_their_transaction_rolls_back(store, advisor):
