@@ -5,6 +5,10 @@ cProfile (or pyinstrument), against a throw-away PostgreSQL database and Redis d
     PYTHONPATH=$PWD /work/venv/bin/python bench/profile_create.py [-n 1000] [--sort tottime] [--top 40]
     … --count-sql     print the SQL statements of one creation (parameters and length of each)
     … --pyinstrument  the call tree sampled by pyinstrument (PYI_ALL=1: with library frames)
+    … --ab [--batches 10]  no profiler: batches of N creations alternating CREATION_FAST_PATH on and off in
+                      this one process (machine noise hits both alike); CPU per creation and statements
+                      per creation of each
+    … --database NAME --redis-db N   (default claimdesk_profile, 13)
 """
 from __future__ import annotations
 
@@ -33,13 +37,16 @@ def main() -> None:
                     help="sample with pyinstrument instead of cProfile (less distortion of many small calls; "
                          "prints the call tree; PYI_ALL=1 shows library frames too)")
     ap.add_argument("--redis-db", type=int, default=13)
+    ap.add_argument("--database", default=DB)
+    ap.add_argument("--ab", action="store_true", help="alternate CREATION_FAST_PATH on/off per batch, no profiler")
+    ap.add_argument("--batches", type=int, default=10, help="with --ab: batches per mode (default 10)")
     args = ap.parse_args()
 
     import psycopg
     with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {DB}")
-    url = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + f"/{DB}"
+        conn.execute(f"DROP DATABASE IF EXISTS {args.database} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {args.database}")
+    url = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + f"/{args.database}"
     os.environ.update(CLAIMDESK_DATABASE_URL=url, CLAIMDESK_REDIS_URL=f"redis://127.0.0.1:6379/{args.redis_db}",
                       CLAIMDESK_ENV="production", CLAIMDESK_SECRET_KEY="profile-secret-key-0123456789abcdef")
     from flask_migrate import upgrade
@@ -82,6 +89,9 @@ def main() -> None:
             print("--", " ".join(s.split())[:200])
         print(len(seen), "statements")
         return
+    if args.ab:
+        ab(app, args, create)
+        return
     t0 = time.process_time()
     w0 = time.perf_counter()
     if args.pyinstrument:
@@ -113,6 +123,44 @@ def main() -> None:
         batches.append((time.process_time() - t0) / args.n * 1000)
     print(json.dumps({"cpu_ms_per_creation": round(min(batches), 2),
                       "batches": [round(b, 2) for b in batches]}))
+
+
+def ab(app, args, create) -> None:
+    """CREATION_FAST_PATH on and off, batch by batch in this process: CPU per creation and statements."""
+    import statistics
+
+    import sqlalchemy as sa
+
+    from claimdesk.extensions import db
+    with app.app_context():
+        engine = db.engine
+    seen = []
+
+    def record(*_a):
+        seen.append(1)
+
+    cpu = {True: [], False: []}
+    sql = {}
+    for b in range(args.batches * 2):
+        fast = (b % 2 == 0) if (b // 2) % 2 == 0 else (b % 2 == 1)  # on, off, off, on, on, off …
+        app.config["CREATION_FAST_PATH"] = fast
+        sa.event.listen(engine, "before_cursor_execute", record)
+        seen.clear()
+        create(b)
+        sql[fast] = len(seen)
+        sa.event.remove(engine, "before_cursor_execute", record)
+        t0 = time.process_time()
+        for i in range(args.n):
+            create(i)
+        cpu[fast].append((time.process_time() - t0) / args.n * 1000)
+    for fast in (True, False):
+        v = cpu[fast]
+        print(json.dumps({"fast_path": fast, "statements_per_creation": sql[fast],
+                          "cpu_ms_per_creation_min": round(min(v), 2),
+                          "cpu_ms_per_creation_median": round(statistics.median(v), 2),
+                          "batches": [round(x, 2) for x in v]}))
+    print(json.dumps({"orm_over_fast_cpu_median": round(statistics.median(cpu[False]) / statistics.median(cpu[True]), 3),
+                      "orm_over_fast_cpu_min": round(min(cpu[False]) / min(cpu[True]), 3)}))
 
 
 if __name__ == "__main__":

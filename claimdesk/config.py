@@ -98,6 +98,9 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         # Independent read-only aggregates of one request (the dashboard) run on up to this many
         # PostgreSQL connections at once, in one snapshot (core/snapshot.py); 1 = one after the other.
         "PARALLEL_QUERIES": int(_env("PARALLEL_QUERIES", "2")),
+        # A new case's number, timeline event and SLA clocks in one statement on PostgreSQL
+        # (core/numbering.py `assign_writing_rows`); off: the ORM flushes them (the same rows).
+        "CREATION_FAST_PATH": _bool(_env("CREATION_FAST_PATH"), True),
         # Login throttling per client address (the per-account lockout lives in the database).
         "RATELIMIT_STORAGE_URI": _env("REDIS_URL") or "memory://",
         "RATELIMIT_SWALLOW_ERRORS": True,  # Redis down must not lock everybody out

@@ -9,7 +9,6 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from ..core import riders
 from ..core.clock import now
 from ..core.errors import Conflict, ValidationFailed
 from ..extensions import db
@@ -94,12 +93,10 @@ _TOKEN = sa.select(ApiToken).where(ApiToken.token_hash == sa.bindparam("token_ha
 
 
 def token_user(token: str) -> tuple[User, ApiToken] | None:
-    """The token's user and row, if the token is valid; the request's first query (it carries the riders)."""
-    found = db.session.execute(riders.attach(_TOKEN), {"token_hash": _hash(token)}).first()
-    if found is None:
+    """The token's user and row, if the token is valid."""
+    row = db.session.execute(_TOKEN, {"token_hash": _hash(token)}).scalar()
+    if row is None:
         return None
-    riders.deliver(found, 1)
-    row = found[0]
     if row.revoked_at is not None or row.expires_at <= now() or not row.user.active:
         return None
     return row.user, row
@@ -109,12 +106,8 @@ _USER = sa.select(User).where(User.id == sa.bindparam("user_id"))
 
 
 def session_user(user_id: int) -> User | None:
-    """The user of a session cookie (Flask-Login's loader): a web request's first query, with the riders."""
-    found = db.session.execute(riders.attach(_USER), {"user_id": user_id}).first()
-    if found is None:
-        return None
-    riders.deliver(found, 1)
-    return found[0]
+    """The user of a session cookie (Flask-Login's loader)."""
+    return db.session.execute(_USER, {"user_id": user_id}).scalar()
 
 
 def revoke_token(row: ApiToken) -> None:

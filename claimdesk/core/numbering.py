@@ -9,11 +9,15 @@ provisional number (unique, never shown), everything else of the creation is wri
 data-modifying CTE). Concurrent creators in one store then wait only for each other's last
 statement and commit, not for each other's whole creation (`Workflow.start` calls it).
 
-On PostgreSQL that statement also writes the creation's own dependent rows still waiting in the
-session — its timeline event and its SLA clocks (`carry`) — in further CTEs, one array per column
-(`bulk.array_casts`, `bulk.array_params`): a creation's last round trip is one statement instead of
-an ORM flush of three INSERTs and the numbering statement. The ORM objects stay the same objects:
-they get their ids from the statement and become persistent as if flushed.
+The creation's fast path is one explicit call, `assign_writing_rows(case, year, rows)`: on
+PostgreSQL the numbering statement also INSERTs the given pending rows of the creation — its timeline
+event and its SLA clocks — in further CTEs, one array per column (`bulk.array_casts`,
+`bulk.array_params`), so a creation's last round trip is one statement instead of an ORM flush of three
+INSERTs and the numbering statement. The ORM objects stay the same objects: they get their ids from the
+statement and are registered with the session exactly as a flush registers what it inserted (so a
+rollback of their transaction or savepoint takes them out of the session again). `Workflow.start` calls
+it unless `CREATION_FAST_PATH` is off; `assign` alone is the ORM path. Both write the same rows
+(tests/core/test_carried_rows.py compares them column for column).
 """
 from __future__ import annotations
 
@@ -21,33 +25,14 @@ import secrets
 from functools import lru_cache
 
 import sqlalchemy as sa
-from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, make_transient, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..extensions import db
 from . import bulk
-from .models import CaseCounter, CaseEvent
+from .models import CaseCounter
 
 PROVISIONAL = "~"
-
-#: mapped classes whose pending rows of the case being created ride in its numbering statement
-_CARRIED: list[type] = []
-
-
-def carry(cls: type) -> None:
-    """Let a creation write its pending `cls` rows (mapped, with `case_type`/`case_id` columns, a
-    sequence-generated id, no server-side defaults) in its numbering statement on PostgreSQL."""
-    table = cls.__table__
-    assert {"case_type", "case_id"} <= set(table.c.keys()), cls
-    assert all(c.server_default is None for c in table.c if not c.primary_key), cls
-    if cls not in _CARRIED:
-        _CARRIED.append(cls)
-
-
-carry(CaseEvent)
-
 
 def provisional() -> str:
     """A provisional number, unique per case, never shown: `assign()` replaces it before the commit."""
@@ -104,20 +89,12 @@ def _sql_assign(table: sa.Table, carried: tuple[sa.Table, ...], dialect) -> str:
             f"RETURNING {', '.join([f'{name}.number', *ids])}")
 
 
-def _take_carried(case) -> dict[type, list]:
-    """The session's pending rows of `_CARRIED` classes that belong to `case`, taken out of the session
-    (so the ORM flush leaves them to the numbering statement), by class in the order they were added."""
-    session = db.session()
-    out: dict[type, list] = {}
-    for obj in session.new:
-        cls = type(obj)
-        if cls in _CARRIED and obj.case_id == case.id and obj.case_type == case.CASE_TYPE:
-            out.setdefault(cls, []).append(obj)
-    for objs in out.values():
-        objs.sort(key=lambda o: sa.inspect(o).insert_order)
-        for obj in objs:
-            session.expunge(obj)
-    return out
+@lru_cache(maxsize=None)
+def _writable(table: sa.Table) -> bool:
+    """Rows of `table` may go in the numbering statement: they belong to a case (`case_type`,
+    `case_id`), take a sequence-generated `id` and need no server-side default."""
+    return ({"case_type", "case_id"} <= set(table.c.keys()) and [c.key for c in table.primary_key] == ["id"]
+            and all(c.server_default is None for c in table.c if not c.primary_key))
 
 
 @lru_cache(maxsize=None)
@@ -147,52 +124,6 @@ def _row_values(obj, table: sa.Table) -> dict:
     return values
 
 
-def _attach(objs: list, ids: list[int]) -> None:
-    """Carried rows are written: give each its id and make it persistent in the session, unchanged.
-    If the transaction rolls back they leave the session again, as flushed new objects do."""
-    assert len(objs) == len(ids), (len(objs), len(ids))
-    session = db.session()
-    for obj, id_ in zip(objs, ids):
-        obj.id = id_
-        make_transient_to_detached(obj)
-        session.add(obj)
-    txn = session.get_nested_transaction() or session.get_transaction()
-    session.info.setdefault(_ATTACHED, []).append((txn, objs))
-
-
-_ATTACHED = "claimdesk.carried"
-
-
-def _within(txn, outer) -> bool:
-    while txn is not None:
-        if txn is outer:
-            return True
-        txn = txn.parent
-    return False
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _forget_rolled_back(session: Session, previous) -> None:
-    attached = session.info.get(_ATTACHED)
-    if not attached:
-        return
-    kept = []
-    for txn, objs in attached:
-        if not _within(txn, previous):  # written in a transaction that was not rolled back
-            kept.append((txn, objs))
-            continue
-        for obj in objs:
-            if obj in session:
-                session.expunge(obj)
-            make_transient(obj)
-    session.info[_ATTACHED] = kept
-
-
-@event.listens_for(Session, "after_commit")
-def _forget_committed(session: Session) -> None:
-    session.info.pop(_ATTACHED, None)
-
-
 def _format(prefix: str, year: int, value: int) -> str:
     return f"{prefix}-{year}-{value:06d}"
 
@@ -210,30 +141,82 @@ def next_number(store_id: int, prefix: str, year: int) -> str:
 
 def assign(case, year: int) -> str:
     """Give a case written with a provisional number its real one; call it as the creation's last write.
-    On PostgreSQL one statement also writes the case's pending carried rows (`carry`)."""
-    table = type(case).__table__
-    prefix = case.NUMBER_PREFIX
+    Pending rows are flushed by the ORM first (the ORM path)."""
+    db.session.flush()
     if _dialect() == "postgresql":
-        carried = _take_carried(case)
-        db.session.flush()
-        conn = db.session.connection()
-        params = {"c_store": case.store_id, "c_prefix": prefix, "c_year": year, "head": f"{prefix}-{year}-",
-                  "case_id": case.id}
-        for t, (cls, objs) in enumerate(carried.items()):
-            ctable = cls.__table__
-            bulk.array_params(ctable, list(_carried_keys(ctable)), [_row_values(o, ctable) for o in objs],
-                              conn.dialect, params, f"p{t}_")
-        sql = _sql_assign(table, tuple(cls.__table__ for cls in carried), conn.dialect)
-        number, *ids = conn.exec_driver_sql(sql, params).one()
-        for objs, new_ids in zip(carried.values(), ids):
-            _attach(objs, new_ids)
+        number = _assign_postgresql(case, year, {})
     else:
-        db.session.flush()
-        number = next_number(case.store_id, prefix, year)
+        table = type(case).__table__
+        number = next_number(case.store_id, case.NUMBER_PREFIX, year)
         db.session.execute(sa.update(table).values(number=number, updated_at=table.c.updated_at)
                            .where(table.c.id == case.id))
     # Written by the statement above: the ORM must neither reload it nor write it again.
     set_committed_value(case, "number", number)
+    return number
+
+
+def assign_writing_rows(case, year: int, rows) -> str:
+    """The creation's fast path: `assign`, and on PostgreSQL the INSERTs of `rows` — pending ORM objects
+    of this case being created (its timeline event, its SLA clocks) — in the same statement, in their
+    order of `session.add`. Everything else pending is flushed first, as `assign` does — also the listed
+    rows of a class that has other pending rows, so that ids keep following `session.add`. The rows come out
+    persistent with their ids and nothing left to write, as if flushed. Elsewhere than on PostgreSQL, or
+    with no pending row: exactly `assign`."""
+    session = db.session()
+    pending = [o for o in rows if sa.inspect(o).pending]
+    if not pending or _dialect() != "postgresql":
+        return assign(case, year)
+    by_class: dict[type, list] = {}
+    for obj in sorted(pending, key=lambda o: sa.inspect(o).insert_order):
+        cls = type(obj)
+        if not _writable(cls.__table__) or obj.case_id != case.id or obj.case_type != case.CASE_TYPE:
+            raise ValueError(f"{obj!r} cannot be written with the number of {case!r}")
+        by_class.setdefault(cls, []).append(obj)
+    # A class with other pending rows (not listed) is left to the ORM flush: ids follow the order of
+    # `session.add` only if all of a class's rows go in one way.
+    listed = set(map(id, pending))
+    for other in session.new:
+        if type(other) in by_class and id(other) not in listed:
+            del by_class[type(other)]
+    pending = [o for objs in by_class.values() for o in objs]
+    if not pending:
+        return assign(case, year)
+    for obj in pending:  # the ORM flush of everything else must leave them out …
+        session.expunge(obj)
+    try:
+        session.flush()
+    finally:
+        for objs in by_class.values():  # … and they are pending again, in their order
+            session.add_all(objs)
+    number = _assign_postgresql(case, year, by_class)
+    set_committed_value(case, "number", number)
+    return number
+
+
+def _assign_postgresql(case, year: int, by_class: dict[type, list]) -> str:
+    """One statement: counter + 1, the number set, and the rows of `by_class` inserted; the rows then
+    have their ids and are registered as flushed (`Session._register_persistent`, what the ORM's own
+    flush calls for the rows it inserted: it also records them in the current transaction or
+    savepoint, whose rollback takes them out of the session again)."""
+    session = db.session()
+    prefix = case.NUMBER_PREFIX
+    conn = session.connection()
+    params = {"c_store": case.store_id, "c_prefix": prefix, "c_year": year, "head": f"{prefix}-{year}-",
+              "case_id": case.id}
+    for t, (cls, objs) in enumerate(by_class.items()):
+        table = cls.__table__
+        bulk.array_params(table, list(_carried_keys(table)), [_row_values(o, table) for o in objs],
+                          conn.dialect, params, f"p{t}_")
+    sql = _sql_assign(type(case).__table__, tuple(cls.__table__ for cls in by_class), conn.dialect)
+    number, *ids = conn.exec_driver_sql(sql, params).one()
+    states = set()
+    for objs, new_ids in zip(by_class.values(), ids):
+        assert len(objs) == len(new_ids), (len(objs), len(new_ids))
+        for obj, id_ in zip(objs, new_ids):
+            obj.id = id_
+            states.add(sa.inspect(obj))
+    if states:
+        session._register_persistent(states)
     return number
 
 

@@ -58,8 +58,10 @@ def on_action_performed(sender, case=None, action=None, event=None, context=None
         clocks = [] if action.name == "create" and context.from_state is None else \
             engine.clocks_of(case.CASE_TYPE, case.id)
         for key in keys:
-            engine.start_clock(case, key, at, override=_override(context, key), cals=cals, clocks=clocks,
-                               versions=versions)
+            clock = engine.start_clock(case, key, at, override=_override(context, key), cals=cals,
+                                       clocks=clocks, versions=versions)
+            if clock is not None and action.name == "create":
+                context.new_rows.append(clock)  # the creation's numbering statement may write it
 
 
 def init_app(app) -> None:
@@ -67,14 +69,11 @@ def init_app(app) -> None:
     from . import notices  # noqa: F401 — registers the inbox texts
     from . import helpers
 
-    from ..core import numbering
     from ..core.timeline import value_labels
     from . import cache
-    from .models import SlaClock
     from .policies import LABELS
 
     action_performed.connect(on_action_performed)
-    numbering.carry(SlaClock)  # a new case's clocks are written by its numbering statement
     helpers.init_app(app)
     cache.init_app(app)
     for field in ("timer", "policy_key"):  # the timeline shows a timer by its name, not its key

@@ -5,20 +5,23 @@ Starting a clock needs the store's calendar (three queries: calendars, their day
 zones) and the current version of each policy (one query). They change a few times a year, but were
 read on every creation and every action that starts a clock.
 
-Validity. `sla_config_state` holds one number, the epoch. Every ORM flush that writes a calendar,
-a calendar day, a policy, a policy version or a store sets a new *random* epoch in the same
-transaction (`before_flush`). A process keeps what it read under the epoch it read it under, and reads
-the epoch once per transaction (one primary-key read, far cheaper than the four it saves; in a
-request it rides on the query that identifies the caller, `core.riders`, so it costs no round trip):
+Validity. `sla_config_state` holds one number, the epoch, and every write of a calendar, a calendar
+day, a policy, a policy version or a store replaces it with a new *random* one in the same
+transaction. On PostgreSQL a statement-level trigger on those five tables does it (migration
+0009_sla_config_trigger), so writes that bypass the ORM — plain SQL in a migration, a script, psql —
+change it too. On SQLite (development) the ORM does it before each flush that writes one of those
+tables (`_on_flush`); there, plain SQL must change the epoch itself or the process be restarted
+(SQLite triggers would not survive the table rebuilds of batch-mode migrations). A process keeps what it
+read under the epoch it read it under, and reads the epoch once per transaction with its own
+primary-key read (one round trip, far cheaper than the four it saves):
 
 - an edit is seen by every transaction that starts after the edit commits (it reads the new epoch and
   finds nothing cached under it) — the same as reading the tables themselves;
-- a transaction sees its own uncommitted edits: its flush set its epoch, under which nothing is cached;
+- a transaction sees its own edits made through the ORM: their flush makes it read the epoch again,
+  which its own write has changed, and nothing is cached under that one yet;
 - a rolled-back edit leaves an epoch nobody will read again (epochs are random, never reused).
 
-Writes that bypass the ORM (SQL in a migration, a bulk import) must change the epoch themselves
-(`UPDATE sla_config_state SET epoch = …`) or restart the processes. Without the row (never expected:
-migration 0008 writes it) nothing is cached.
+Without the row (never expected: migration 0008 writes it) nothing is cached.
 """
 from __future__ import annotations
 
@@ -51,8 +54,13 @@ def _touches_config(session: Session) -> bool:
     return any(isinstance(obj, watched) for obj in itertools.chain(session.new, session.dirty, session.deleted))
 
 
-def _new_epoch(session: Session, _flush_context, _instances) -> None:
+def _on_flush(session: Session, _flush_context, _instances) -> None:
+    """A flush that writes SLA configuration: on PostgreSQL the tables' trigger changes the epoch, and
+    this transaction must read it again; elsewhere the epoch is changed here, in the same transaction."""
     if not _touches_config(session):
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        session.info.pop(_MEMO, None)
         return
     value = secrets.randbits(62) or 1
     session.connection().execute(sa.update(SlaConfigState.__table__).values(epoch=value))
@@ -63,22 +71,9 @@ _table = SlaConfigState.__table__
 _READ = sa.select(_table.c.epoch).where(_table.c.id == 1)
 
 
-def _remember_epoch(value) -> None:
-    """The epoch read along with the request's first query (core.riders): this transaction's, unless
-    it has one already."""
-    session = db.session()
-    memo = session.info.get(_MEMO)
-    txn = session.get_transaction()
-    if txn is not None and (memo is None or memo[0] is not txn):
-        session.info[_MEMO] = (txn, value)
-
-
 def init_app(app) -> None:
-    from ..core import riders
-
-    if not event.contains(Session, "before_flush", _new_epoch):
-        event.listen(Session, "before_flush", _new_epoch)
-    riders.register("sla_epoch", _READ.scalar_subquery(), _remember_epoch)
+    if not event.contains(Session, "before_flush", _on_flush):
+        event.listen(Session, "before_flush", _on_flush)
 
 
 def epoch() -> int | None:
@@ -89,7 +84,7 @@ def epoch() -> int | None:
     if memo is not None and txn is not None and memo[0] is txn:
         return memo[1]
     if _touches_config(session):
-        session.flush()  # pending edits first: the flush gives this transaction its own epoch
+        session.flush()  # pending edits first: they change this transaction's epoch
         memo = session.info.get(_MEMO)
         if memo is not None and memo[0] is session.get_transaction():
             return memo[1]

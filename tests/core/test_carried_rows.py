@@ -1,20 +1,21 @@
 """A creation's own timeline event and SLA clocks ride in its numbering statement (`numbering.carry`),
-the request's configuration epoch rides on the query that identifies the caller (`core.riders`), and a
-case read for an action brings its customer and assignee in the same query (`get_or_404`).
+the configuration epoch is read once per request by its own query, and a case read for an action
+brings its customer and assignee in the same query (`get_or_404`).
 
 The ORM objects must come out as if the ORM had flushed them: persistent, with the ids of their rows,
 nothing left to write; gone from the session again if the transaction rolls back."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
 
 from claimdesk import jobs
 from claimdesk.complaints import services as complaint_services
+from claimdesk.complaints.models import Complaint
 from claimdesk.core import events, uow
-from claimdesk.core.clock import now
+from claimdesk.core.clock import now, set_now
 from claimdesk.core.models import CaseEvent
 from claimdesk.core.workflow import action_performed
 from claimdesk.extensions import db
@@ -98,15 +99,20 @@ def test_a_new_complaint_s_event_and_clocks_are_its_rows_with_their_ids(clerk):
     assert fire_job_id(resolution.id, 1, resolution.next_fire_at) in scheduled
 
 
-def test_several_carried_rows_keep_their_order_and_get_their_own_ids(store, advisor):
+@pytest.mark.parametrize("listed", [True, False])
+def test_several_rows_keep_their_order_and_get_their_own_ids(store, advisor, listed):
+    """Rows a receiver lists in `ctx.new_rows` ride in the numbering statement; unlisted ones of the same
+    class send the whole class through the ORM flush. Either way ids follow the order of recording."""
     Widget.__table__.create(bind=db.session.connection())
     customer = CustomerFactory(store=store)
     notes = []
 
-    def more(sender, case=None, action=None, **_kw):
+    def more(sender, case=None, action=None, context=None, **_kw):
         if action.name == "create":
             notes.extend(events.record(case, kind="note", action=f"note-{i}", actor=advisor, data={"i": i})
                          for i in range(5))
+            if listed:
+                context.new_rows.extend(notes)
 
     action_performed.connect(more, sender=WF)
     try:
@@ -121,6 +127,58 @@ def test_several_carried_rows_keep_their_order_and_get_their_own_ids(store, advi
     assert [(stored[e.id]["action"], stored[e.id]["data"].get("i")) for e in ordered] == \
         [("create", None)] + [(f"note-{i}", i) for i in range(5)]
     assert [e.action for e in events.timeline("widget", w.id)] == ["create"] + [f"note-{i}" for i in range(5)]
+
+
+@pytest.mark.postgres
+def test_the_fast_path_and_the_orm_path_write_the_same_rows(app, clerk, statements, monkeypatch):
+    """The same creation through `numbering.assign_writing_rows` (CREATION_FAST_PATH) and through the
+    ORM flush + `numbering.assign`: the case, its event and its clocks equal column for column."""
+    customer = CustomerFactory(store=clerk.store)
+    uow.commit()
+    set_now(datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc))
+    deadline = now() + timedelta(hours=30)
+
+    def create(fast: bool):
+        monkeypatch.setitem(app.config, "CREATION_FAST_PATH", fast)
+        statements.clear()
+        complaint = complaint_services.open_complaint(clerk, {
+            "customer_id": customer.id, "channel": "regulator", "category": "waiting_time",
+            "description": "Waited two hours.", "deadline_at": deadline})
+        uow.commit()
+        return complaint.id, list(statements)
+
+    create(True)  # the store's calendar and policies are kept from now on: no read (and autoflush) between
+    fast_id, fast_sql = create(True)
+    orm_id, orm_sql = create(False)
+    # the two paths did run: one statement with the rows, then the ORM's INSERTs and a bare numbering
+    numbering_fast = [s for s in fast_sql if s.startswith("WITH counter")]
+    assert len(numbering_fast) == 1 and "INSERT INTO case_events" in numbering_fast[0] \
+        and "INSERT INTO sla_clocks" in numbering_fast[0]
+    assert not [s for s in fast_sql if s.startswith(("INSERT INTO case_events", "INSERT INTO sla_clocks"))]
+    assert [s for s in orm_sql if s.startswith("INSERT INTO case_events")]
+    assert [s for s in orm_sql if s.startswith("INSERT INTO sla_clocks")]
+    numbering_orm = [s for s in orm_sql if s.startswith("WITH counter")]
+    assert len(numbering_orm) == 1 and "case_events" not in numbering_orm[0] and "sla_clocks" not in numbering_orm[0]
+
+    def rows(table, where):
+        return [dict(r) for r in db.session.execute(sa.select(table).where(where).order_by(table.c.id)).mappings()]
+
+    cases = Complaint.__table__
+    fast_case, orm_case = rows(cases, cases.c.id == fast_id), rows(cases, cases.c.id == orm_id)
+    assert [fast_case[0]["number"][-6:], orm_case[0]["number"][-6:]] == ["000002", "000003"]
+    for col in cases.c.keys():
+        if col not in ("id", "number"):
+            assert fast_case[0][col] == orm_case[0][col], col
+    for model in (CaseEvent, SlaClock):
+        table = model.__table__
+        fast = rows(table, sa.and_(table.c.case_type == "complaint", table.c.case_id == fast_id))
+        orm = rows(table, sa.and_(table.c.case_type == "complaint", table.c.case_id == orm_id))
+        assert len(fast) == len(orm) > 0, model
+        for f, o in zip(fast, orm):
+            assert (f["case_id"], o["case_id"]) == (fast_id, orm_id)
+            for col in table.c.keys():
+                if col not in ("id", "case_id"):
+                    assert f[col] == o[col], (model.__name__, col, f[col], o[col])
 
 
 def test_carried_rows_leave_the_session_when_their_transaction_rolls_back(store, advisor):
@@ -154,7 +212,7 @@ def test_carried_rows_leave_the_session_when_their_transaction_rolls_back(store,
     assert db.session.get(Widget, kept_case.id).number.endswith("-000001")
 
 
-def test_the_epoch_rides_on_the_token_query_and_is_read_once(api_as, clerk, statements):
+def test_the_epoch_is_read_once_by_its_own_query(api_as, clerk, statements):
     customer = CustomerFactory(store=clerk.store)
     api = api_as(clerk)
     statements.clear()
@@ -162,12 +220,13 @@ def test_the_epoch_rides_on_the_token_query_and_is_read_once(api_as, clerk, stat
                                            "category": "waiting_time", "description": "Waited."})
     assert resp.status_code == 201, resp.json
     epoch_reads = [s for s in statements if "sla_config_state" in s]
-    assert len(epoch_reads) == 1 and "api_tokens" in epoch_reads[0]  # no round trip of its own
+    assert len(epoch_reads) == 1 and epoch_reads[0].startswith("SELECT sla_config_state.epoch FROM sla_config_state")
+    assert "sla_config_state" not in next(s for s in statements if "api_tokens" in s)
 
 
 @pytest.mark.postgres
-def test_a_complaint_creation_is_four_statements_on_postgresql(api_as, clerk, statements):
-    """token (with the epoch), customer, the complaint's INSERT, then event + clocks + number in one."""
+def test_a_complaint_creation_is_five_statements_on_postgresql(api_as, clerk, statements):
+    """token, customer, the complaint's INSERT, the epoch, then event + clocks + number in one."""
     customer = CustomerFactory(store=clerk.store)
     api = api_as(clerk)
     body = {"customer_id": customer.id, "channel": "phone", "category": "waiting_time",
@@ -177,23 +236,13 @@ def test_a_complaint_creation_is_four_statements_on_postgresql(api_as, clerk, st
     statements.clear()
     resp = api.post("/api/v1/complaints", body)
     assert resp.status_code == 201, resp.json
-    assert len(statements) == 4, "\n".join(statements)
+    assert len(statements) == 5, "\n".join(statements)
     assert statements[0].startswith("SELECT api_tokens.id")
     assert statements[2].startswith("INSERT INTO complaints")
-    last = statements[3]
+    assert statements[3].startswith("SELECT sla_config_state.epoch")
+    last = statements[4]
     assert last.startswith("WITH counter AS") and "INSERT INTO case_events" in last \
         and "INSERT INTO sla_clocks" in last and "UPDATE complaints SET number" in last
-
-
-def test_a_rider_keeps_the_transaction_s_first_epoch(store):
-    uow.commit()
-    db.session.execute(sa.select(1))  # a transaction has begun, and has read no epoch yet
-    cache._remember_epoch(11)
-    assert cache.epoch() == 11
-    cache._remember_epoch(12)  # read later in the same transaction: the first one stays
-    assert cache.epoch() == 11
-    uow.commit()
-    assert cache.epoch() not in (11, 12)  # a new transaction reads its own
 
 
 @pytest.mark.postgres
@@ -211,7 +260,8 @@ def test_an_action_reads_its_case_with_customer_and_assignee_in_one_query(api_as
     assert resp.status_code == 200, resp.json
     assert resp.json["customer_name"] == name  # the response still has what the relationships give
     reads = [s for s in statements if s.startswith("SELECT")]
-    assert len(reads) == 3, reads
+    assert len(reads) == 4, reads  # the epoch: the action starts a clock
     assert "FROM api_tokens" in reads[0] and "FROM complaints" in reads[1] and "FROM sla_clocks" in reads[2]
+    assert reads[3].startswith("SELECT sla_config_state.epoch")
     assert "JOIN customers" in reads[1] and "JOIN users" in reads[1] and "FOR UPDATE OF complaints" in reads[1]
     assert not [s for s in statements if "sla_pauses" in s]  # the first-response clock was never paused

@@ -128,3 +128,66 @@ def test_clock_deadlines_follow_a_new_holiday(gadgets, store, customer, manager,
     uow.commit()
     assert due(first).astimezone(t0.tzinfo).date() == t0.date()  # one business hour from Monday 09:00
     assert due(second).astimezone(t0.tzinfo).date() == t0.date() + timedelta(days=1)
+
+
+def test_a_flushed_edit_after_a_read_is_seen_in_its_own_transaction(store, manager):
+    """The epoch was read (and the calendar kept) before the edit: the edit's flush makes the transaction
+    read the epoch again, which the edit changed (PostgreSQL: the trigger; SQLite: the ORM)."""
+    uow.commit()
+    monday = date(2026, 3, 2)
+    assert policies.load_calendars([store.id])[store.id].open_intervals(monday)
+    read = cache.epoch()
+    row = policies.calendar_for_edit(store, manager)
+    policies.add_days(row, monday, None, "holiday", "Flushed")
+    db.session.flush()
+    assert cache.epoch() != read
+    assert policies.load_calendars([store.id])[store.id].open_intervals(monday) == []
+    uow.rollback()
+    assert policies.load_calendars([store.id])[store.id].open_intervals(monday)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("table", ["sla_calendars", "sla_calendar_days", "sla_policies", "sla_policy_versions",
+                                   "stores"])
+def test_any_plain_sql_write_to_the_configuration_changes_the_epoch(store, table):
+    """Statement-level: even a statement that changes no row (the trigger cannot tell a no-op edit)."""
+    uow.commit()
+    epoch = _epoch()
+    db.session.execute(sa.text(f"UPDATE {table} SET id = id WHERE id = -1"))
+    uow.commit()
+    changed = _epoch()
+    assert changed != epoch
+    db.session.execute(sa.text(f"DELETE FROM {table} WHERE id = -1"))
+    uow.commit()
+    assert _epoch() not in (epoch, changed)
+    db.session.execute(sa.text("UPDATE sla_clocks SET id = id WHERE id = -1"))  # not configuration
+    uow.commit()
+    assert _epoch() not in (epoch, changed)
+
+
+@pytest.mark.postgres
+def test_a_policy_changed_with_plain_sql_is_seen_by_the_next_request(api_as, clerk):
+    from tests.factories import CustomerFactory
+
+    customer = CustomerFactory(store=clerk.store)
+    api = api_as(clerk)
+    body = {"customer_id": customer.id, "channel": "phone", "category": "waiting_time", "description": "Waited."}
+
+    def clock_of(case_id):
+        return db.session.scalar(sa.select(SlaClock).where(
+            SlaClock.case_type == "complaint", SlaClock.case_id == case_id,
+            SlaClock.policy_key == "complaint.resolution"))
+
+    first = api.post("/api/v1/complaints", body)  # reads the policy versions and keeps them
+    assert first.status_code == 201, first.json
+    before = clock_of(first.json["id"])
+    target, version_id = before.target_seconds, before.policy_version_id
+    uow.commit()
+    db.session.execute(sa.text("UPDATE sla_policy_versions SET target_seconds = target_seconds + 3600 "
+                               "WHERE id = :id"), {"id": version_id})
+    uow.commit()
+    db.session.expunge_all()  # the next request starts with an empty session, as in production
+    second = api.post("/api/v1/complaints", body)
+    assert second.status_code == 201, second.json
+    after = clock_of(second.json["id"])
+    assert (after.policy_version_id, after.target_seconds) == (version_id, target + 3600)
