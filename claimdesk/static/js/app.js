@@ -35,6 +35,20 @@
     }
     var progress = box.querySelector("progress"), label = box.querySelector("span");
     progress.value = 0; label.textContent = "0%"; label.classList.remove("text-danger");
+    function failed(message) {
+      label.textContent = message; label.classList.add("text-danger");
+      if (btn) { setTimeout(function () { btn.disabled = false; }, 0); }  // after data-once disabled it
+    }
+    // The server refuses a body over its limit with 413 before reading it and closes the connection,
+    // which the browser reports as a reset, not as the answer: check the size here, send nothing.
+    var max = parseInt(form.getAttribute("data-upload-max-bytes"), 10), size = 0;
+    form.querySelectorAll("input[type=file]").forEach(function (input) {
+      Array.prototype.forEach.call(input.files || [], function (f) { size += f.size; });
+    });
+    if (max && size + 16384 > max) {  // 16 KiB for the other fields and the multipart framing
+      progress.value = 0; failed(form.getAttribute("data-upload-too-large"));
+      return;
+    }
     var xhr = new XMLHttpRequest();
     xhr.open("POST", form.action);
     xhr.setRequestHeader("X-Claimdesk-Progress", "1");
@@ -44,10 +58,6 @@
         progress.value = pct; label.textContent = pct + "%";
       }
     };
-    function failed(message) {
-      label.textContent = message; label.classList.add("text-danger");
-      if (btn) { btn.disabled = false; }
-    }
     xhr.onload = function () {
       var target = null;
       try { target = JSON.parse(xhr.responseText).redirect; } catch (e) { target = null; }
