@@ -6,7 +6,7 @@ from marshmallow import Schema, fields, validate
 from werkzeug.routing import IntegerConverter
 
 from ..extensions import db
-from . import uow  # noqa: F401
+from . import idempotency, uow  # noqa: F401
 from .openapi import ErrorSchema  # noqa: F401  (the error body schema, kept importable from here)
 
 MAX_ID = 2**31 - 1
@@ -30,6 +30,7 @@ class ClaimdeskFlask(Flask):
 
     def dispatch_request(self):
         rv = super().dispatch_request()
+        rv = idempotency.complete(rv)  # the response goes into the Idempotency-Key row, same commit
         uow.commit()
         return rv
 

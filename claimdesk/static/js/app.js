@@ -7,12 +7,21 @@
     var confirmEl = ev.target.closest("[data-confirm]");
     if (confirmEl && !window.confirm(confirmEl.getAttribute("data-confirm"))) { ev.preventDefault(); }
   });
-  // Forms with data-once disable their submit button to avoid double submission.
+  // Every POST form (and any form with data-once) disables its submit buttons once sent, against a
+  // double click; the server's one-time form token (core/idempotency.py) stops any repeat that gets
+  // through. A page restored from the back/forward cache gets its buttons back.
   document.addEventListener("submit", function (ev) {
     var form = ev.target;
-    if (form.hasAttribute("data-once")) {
-      var btn = form.querySelector("[type=submit]");
-      if (btn) { setTimeout(function () { btn.disabled = true; }, 0); }
+    if (form.hasAttribute("data-once") || (form.getAttribute("method") || "").toLowerCase() === "post") {
+      var buttons = form.querySelectorAll("[type=submit]");
+      setTimeout(function () { buttons.forEach(function (b) { b.disabled = true; b.setAttribute("data-sent", ""); }); }, 0);
+    }
+  });
+  window.addEventListener("pageshow", function (ev) {
+    if (ev.persisted) {
+      document.querySelectorAll("form [data-sent]").forEach(function (b) {
+        b.disabled = false; b.removeAttribute("data-sent");
+      });
     }
   });
   // Uploads (<form data-upload-progress>) are sent by XHR so the page can show how far they got; the
@@ -37,7 +46,7 @@
     progress.value = 0; label.textContent = "0%"; label.classList.remove("text-danger");
     function failed(message) {
       label.textContent = message; label.classList.add("text-danger");
-      if (btn) { setTimeout(function () { btn.disabled = false; }, 0); }  // after data-once disabled it
+      if (btn) { setTimeout(function () { btn.disabled = false; }, 0); }  // after the submit guard above
     }
     // The server refuses a body over its limit with 413 before reading it and closes the connection,
     // which the browser reports as a reset, not as the answer: check the size here, send nothing.
