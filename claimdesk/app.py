@@ -142,6 +142,13 @@ def register_request_hooks(app) -> None:
                                   code="unsupported_media_type")
             authenticate_api_request()
 
+    from .core import jsonbody
+
+    jsonbody.init_app(app)  # after authentication: a stranger gets 401, not a parse of the body
+    from .core import idempotency
+
+    idempotency.init_app(app)  # after the body check: it hashes the body
+
     if app.config.get("EMBEDDED_WORKER") == "thread" and not app.config.get("REDIS_URL"):
         @app.before_request
         def _embedded_worker():

@@ -77,6 +77,8 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         "UPLOAD_FOLDER": _env("UPLOAD_FOLDER") or str(instance / "uploads"),
         "MAX_CONTENT_LENGTH": int(_env("MAX_UPLOAD_BYTES", str(10 * 1024 * 1024))),
         "TOKEN_TTL_SECONDS": int(_env("TOKEN_TTL_SECONDS", str(12 * 3600))),
+        # Idempotency-Key records (and one-time form tokens) are kept this long, then purged.
+        "IDEMPOTENCY_TTL_SECONDS": int(_env("IDEMPOTENCY_TTL_SECONDS", str(24 * 3600))),
         "QUEUE_PREFIX": _env("QUEUE_PREFIX", "claimdesk"),
         "JOB_RETRY_INTERVALS": [5, 30, 120],
         "SMTP_URL": _env("SMTP_URL") or None,

@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ..core.http import PageArgs
-from ..core.schemas import CaseOutBase, CaseQueryBase, Money
+from ..core.schemas import AwareDateTime, CaseOutBase, CaseQueryBase, Money
 from ..documents.schemas import DocumentOut
 from .models import DOC_STATUSES, DOCUMENT_KINDS, LIABILITIES, PAYER_ROUTES, PRESENT_PARTIES
 
@@ -81,8 +81,8 @@ class ClaimReportFields(Schema):
     report_number = fields.String(allow_none=True, validate=validate.Length(max=64),
                                   metadata={"description": "the insurer's report number (报案号); "
                                                            "required before assessment"})
-    reported_at = fields.AwareDateTime(allow_none=True, default_timezone=None)
-    accident_at = fields.AwareDateTime()
+    reported_at = AwareDateTime(allow_none=True, default_timezone=None)
+    accident_at = AwareDateTime()
     accident_place = fields.String(allow_none=True, validate=validate.Length(max=255))
     description = fields.String(validate=validate.Length(min=1, max=8000))
     liability = fields.String(allow_none=True, validate=validate.OneOf(LIABILITIES))
@@ -96,7 +96,7 @@ class ClaimIn(ClaimReportFields):
     vehicle_id = fields.Integer(required=True)
     insurer_id = fields.Integer(required=True)
     policy_number = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    accident_at = fields.AwareDateTime(required=True)
+    accident_at = AwareDateTime(required=True)
     description = fields.String(required=True, validate=validate.Length(min=1, max=8000))
     payer_route = fields.String(load_default="own_damage", validate=validate.OneOf(PAYER_ROUTES))
     assignee_id = fields.Integer(allow_none=True)
@@ -115,7 +115,7 @@ class ClaimActionBase(Schema):
 
 
 class ScheduleAssessmentIn(ClaimActionBase):
-    appointment_at = fields.AwareDateTime(required=True)
+    appointment_at = AwareDateTime(required=True)
     assessor_name = fields.String(load_default=None, validate=validate.Length(max=120))
     assessor_phone = fields.String(load_default=None, validate=validate.Length(max=32))
     assessor_company = fields.String(load_default=None, validate=validate.Length(max=120))
@@ -139,7 +139,7 @@ class AssessIn(ClaimActionBase):
     approved_amount = MoneyIn(required=True)
     assessor_phone = fields.String(load_default=None, validate=validate.Length(max=32))
     assessor_company = fields.String(load_default=None, validate=validate.Length(max=120))
-    assessed_at = fields.AwareDateTime(load_default=None)
+    assessed_at = AwareDateTime(load_default=None)
     damage_items = fields.List(fields.Nested(ClaimDamageItem), load_default=list)
     present = fields.List(fields.String(validate=validate.OneOf(PRESENT_PARTIES)), load_default=list,
                           metadata={"description": "who took part: owner, advisor, assessor"})
@@ -204,7 +204,7 @@ class ClaimSubmitIn(ClaimActionBase):
 
 class ClaimPayoutIn(ClaimActionBase):
     amount = MoneyIn(required=True, validate=validate.Range(min=0.01, max=10_000_000))
-    paid_at = fields.AwareDateTime(required=True)
+    paid_at = AwareDateTime(required=True)
     reference = fields.String(load_default=None, validate=validate.Length(max=64))
 
 

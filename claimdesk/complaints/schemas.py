@@ -6,7 +6,7 @@ from datetime import timezone
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from ..core.schemas import CaseOutBase, CaseQueryBase, Money
+from ..core.schemas import AwareDateTime, CaseOutBase, CaseQueryBase, Money
 from .labels import next_step
 from .models import ATTRIBUTIONS, CATEGORIES, CHANNELS, SEVERITIES, STATES
 
@@ -34,7 +34,7 @@ def _choice(values):
 Amount = lambda: Money(  # noqa: E731
     load_default=None, allow_none=True,
     validate=validate.Range(min=0, max=10_000_000, error=str(_l("A non-negative amount, at most 10,000,000."))))
-When = lambda **kw: fields.AwareDateTime(default_timezone=timezone.utc, **kw)  # noqa: E731
+When = lambda **kw: AwareDateTime(default_timezone=timezone.utc, **kw)  # noqa: E731
 
 
 class ComplaintIn(Schema):

@@ -100,7 +100,7 @@ def index():
             try:
                 day = datetime.fromisoformat(query[key]).replace(tzinfo=ZoneInfo(user.store.timezone))
                 query[key] = (day + timedelta(days=days)).isoformat()
-            except ValueError:
+            except (ValueError, OverflowError):  # the schema below names the filter
                 pass
     try:
         args, errors = ComplaintQuery().load(query), {}

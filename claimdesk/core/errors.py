@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, flash, jsonify, redirect, render_template, request
+from flask import Flask, current_app, flash, jsonify, redirect, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
@@ -132,6 +132,12 @@ def _respond(status: int, code: str, message: str, fields=None, extra=None, head
         # A form action that was refused: go back to the page and say why.
         flash(message, "danger")
         return redirect(request.referrer)
+    if status == 413 and request.method == "POST" and request.referrer \
+            and not request.headers.get("X-Claimdesk-Progress"):
+        # An upload form over the limit sent without app.js (which checks the size first and shows
+        # its own message on a 413): back to the page with the limit named, like a refused form.
+        flash(message, "danger")
+        return redirect(request.referrer)
     return render_template("errors/error.html", status=status, code=code, message=message), status
 
 
@@ -188,7 +194,8 @@ def register_error_handlers(app: Flask) -> None:
         if status == 400 and not fields:
             message = message or _("Malformed request body.")
         if status == 413:
-            message = _("The upload is too large.")
+            limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
+            message = _("The file is too large (at most %(mb)s MB).", mb=limit // 1048576)
         if status == 429:
             message = _("Too many attempts from your address; wait a minute and try again.")
         headers = None

@@ -6,7 +6,7 @@ from marshmallow import Schema, fields, validate
 from werkzeug.routing import IntegerConverter
 
 from ..extensions import db
-from . import uow
+from . import idempotency, uow
 from .openapi import ErrorSchema  # noqa: F401  (the error body schema, kept importable from here)
 
 MAX_ID = 2**31 - 1
@@ -36,6 +36,7 @@ class ClaimdeskFlask(Flask):
 
     def dispatch_request(self):
         response = self.make_response(super().dispatch_request())
+        response = idempotency.complete(response)  # the response goes into the Idempotency-Key row
         uow.finish(response.status_code < 400)
         return response
 

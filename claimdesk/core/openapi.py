@@ -24,6 +24,18 @@ WRITE_METHODS = {"post", "put", "patch", "delete"}
 BODY_LOCATIONS = {"form", "formData"}
 
 
+#: every authenticated POST takes it (core/idempotency.py)
+IDEMPOTENCY_PARAMETER = {
+    "name": "Idempotency-Key", "in": "header", "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\x20-\\x7e]+$"},
+    "description": "A unique string of the client's choosing (a UUID, say). Sending the same request "
+                   "again with the same key does not act twice: the first response is replayed (with "
+                   "`Idempotent-Replayed: true`); the same key with another body or path is a 422. A "
+                   "request that failed stores nothing, so it may be retried with its key. Keys are "
+                   "kept for 24 hours.",
+}
+
+
 class ErrorSchema(Schema):
     """{"error": {"status", "code", "message", ["fields"], [details such as "gate"]}} (api.md)."""
 
@@ -84,6 +96,8 @@ class ErrorResponsesPlugin(BasePlugin):
             if "requestBody" in op or any(p.get("in") == "query" for p in op.get("parameters", [])
                                           if isinstance(p, dict)):
                 wanted.add(422)
+            if method == "post" and op.get("security") != []:
+                op.setdefault("parameters", []).append(IDEMPOTENCY_PARAMETER)
             for status in wanted:
                 responses.setdefault(str(status), ERRORS[status][0])
             for code, resp in list(responses.items()):

@@ -1,6 +1,7 @@
 """Schemas every domain shares: money, the case envelope and the timeline event."""
 from __future__ import annotations
 
+from datetime import date, datetime, timezone
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
@@ -11,6 +12,48 @@ from .types import money
 
 
 MAX_AMOUNT = Decimal("999999999.99")
+
+# Times and dates the application accepts. Python and PostgreSQL take years 1–9999, but a year-1 time
+# with an offset (0001-01-01T00:00:00+14:00) overflows when it is converted to UTC, when a day is
+# subtracted from it, or in PostgreSQL's ranges; no case of a car dealership lies outside these.
+MIN_YEAR, MAX_YEAR = 1900, 2100
+
+
+def out_of_range(value: date | datetime) -> str | None:
+    """The message for a date or time outside MIN_YEAR–MAX_YEAR (taken in UTC for an aware time),
+    else None. Never raises: a time that cannot even be converted to UTC is out of range."""
+    year = value.year
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        try:
+            year = value.astimezone(timezone.utc).year
+        except (OverflowError, ValueError):
+            year = 0
+    if MIN_YEAR <= year <= MAX_YEAR:
+        return None
+    return str(_l("Must be between the years %(min)s and %(max)s.", min=MIN_YEAR, max=MAX_YEAR))
+
+
+class _InRange:
+    """Refuses dates and times outside MIN_YEAR–MAX_YEAR at the edge (422 with the field named)."""
+
+    def _deserialize(self, value, attr, data, **kw):
+        result = super()._deserialize(value, attr, data, **kw)
+        message = out_of_range(result)
+        if message:
+            raise ValidationError(message)
+        return result
+
+
+class DateTime(_InRange, fields.DateTime):
+    """fields.DateTime (naive or aware ISO 8601) within MIN_YEAR–MAX_YEAR."""
+
+
+class AwareDateTime(_InRange, fields.AwareDateTime):
+    """fields.AwareDateTime within MIN_YEAR–MAX_YEAR."""
+
+
+class Date(_InRange, fields.Date):
+    """fields.Date within MIN_YEAR–MAX_YEAR."""
 
 
 class Money(fields.Field):
@@ -75,8 +118,8 @@ class CaseQueryBase(PageArgs):
     assignee_id = fields.Integer()
     customer_id = fields.Integer()
     number = fields.String()
-    created_from = fields.DateTime(data_key="from")
-    created_to = fields.DateTime(data_key="to")
+    created_from = DateTime(data_key="from")
+    created_to = DateTime(data_key="to")
 
 
 class EventOut(Schema):

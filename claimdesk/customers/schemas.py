@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate
 
 from ..core.http import PageArgs
+from ..core.schemas import Date
 from . import validators as v
 
 
@@ -94,10 +95,10 @@ class VehicleIn(Schema):
     make = fields.String(allow_none=True, validate=validate.Length(max=64))
     year = fields.Integer(allow_none=True, validate=validate.Range(min=1950, max=2100))
     colour = fields.String(allow_none=True, validate=validate.Length(max=32))
-    purchase_date = fields.Date(allow_none=True)
+    purchase_date = Date(allow_none=True)
     maintenance_interval_km = fields.Integer(allow_none=True, validate=validate.Range(min=1000, max=100000))
     maintenance_interval_months = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=60))
-    next_service_date = fields.Date(allow_none=True)
+    next_service_date = Date(allow_none=True)
     next_service_km = fields.Integer(allow_none=True, validate=validate.Range(min=0))
 
 

@@ -11,6 +11,7 @@ from ..auth.models import Store
 from ..auth.permissions import require, sees_store, visible_store_ids
 from ..core.clock import now as clock_now
 from ..core.errors import NotFound, ValidationFailed
+from ..core.schemas import out_of_range
 from ..extensions import db
 from .queries import CASE_TYPES, Filters
 
@@ -37,10 +38,15 @@ def _parse_bound(raw, tz: ZoneInfo, *, end: bool):
                 value = datetime.combine(d + timedelta(days=1) if end else d, time(0), tz)
             else:
                 value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except OverflowError:  # the day after 9999-12-31
+            raise ValueError(out_of_range(date.min)) from None
         except ValueError:
             raise ValueError(str(_l("Not a date (YYYY-MM-DD) or an ISO 8601 time."))) from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=tz)
+    message = out_of_range(value)
+    if message:
+        raise ValueError(message)
     return value
 
 
@@ -102,6 +108,8 @@ def month_filters(user, store_id, month: str | None) -> Filters:
         try:
             year, mon = (int(x) for x in month.split("-"))
             first = date(year, mon, 1)
+            if out_of_range(first):
+                raise ValueError
         except (ValueError, TypeError):
             raise ValidationFailed(str(_l("Some filters are invalid.")),
                                    fields={"month": [str(_l("A month as YYYY-MM."))]}) from None

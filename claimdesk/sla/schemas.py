@@ -5,6 +5,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from ..core.clock import now
 from ..core.http import PageArgs
+from ..core.schemas import Date
 from ..core.workflow import PAUSE_REASONS
 from .calendar import intervals_to_json, parse_intervals
 from .models import CALENDARS, CLOCK_STATES, RECIPIENTS
@@ -186,8 +187,8 @@ class CalendarIn(Schema):
 
 
 class CalendarDayIn(Schema):
-    day = fields.Date(required=True)
-    until = fields.Date(load_default=None, allow_none=True)
+    day = Date(required=True)
+    until = Date(load_default=None, allow_none=True)
     kind = fields.String(load_default="holiday", validate=validate.OneOf(["holiday", "closure", "workday"]))
     name = fields.String(load_default="", validate=validate.Length(max=120))
     spans = SpansField(load_default=list)

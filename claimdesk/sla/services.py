@@ -2,6 +2,8 @@
 changing a policy, asking for a re-baselining run (preview first), and the job overview."""
 from __future__ import annotations
 
+import logging
+
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
@@ -9,10 +11,12 @@ from .. import jobs
 from ..auth.models import Store
 from ..auth.permissions import require, sees_store
 from ..core.clock import now
-from ..core.errors import Conflict, Forbidden, NotFound
+from ..core.errors import Conflict, DomainError, Forbidden, NotFound
 from ..extensions import db
 from . import engine, policies
 from .models import SlaPolicy, SlaRebaseline
+
+log = logging.getLogger(__name__)
 
 
 def is_group_wide(user) -> bool:
@@ -97,6 +101,19 @@ def recent_rebaselines(user, limit: int = 20) -> list[SlaRebaseline]:
 
 def job_overview(limit: int = 50) -> dict:
     """Scheduled, queued and failed jobs of the SLA and mail queues (failed ones with their error)."""
+    from redis.exceptions import RedisError
+
+    try:
+        return _job_overview(limit)
+    except (RedisError, OSError) as exc:
+        # The queue lives in Redis; without it there is nothing to show (the database and its
+        # sweep still keep every deadline). The documented answer is 503, not a crash.
+        log.warning("job overview: Redis unavailable (%s)", exc.__class__.__name__)
+        raise DomainError(str(_l("The job queue (Redis) is unavailable; try again later.")),
+                          status=503, code="service_unavailable") from None
+
+
+def _job_overview(limit: int) -> dict:
     from rq.job import Job
 
     out = {"scheduled": 0, "queued": 0, "failed_count": 0, "failed": []}

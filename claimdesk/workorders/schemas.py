@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ..core.http import PageArgs
-from ..core.schemas import CaseOutBase, CaseQueryBase
+from ..core.schemas import AwareDateTime, CaseOutBase, CaseQueryBase, Date
 from ..core.schemas import Money as MoneyField
 from .models import (CHECK_STAGES, DECISIONS, FOLLOW_UP_OUTCOMES, LINE_KINDS, OLD_PARTS, PAY_TYPES,
                      PAYMENT_METHODS, PRIORITIES, SIGNATURE_CHANNELS, WARRANTY)
@@ -26,7 +26,7 @@ class DamageIn(Schema):
 class CheckInFields(Schema):
     """The check-in sheet (接车登记表); part of the create body and of the `check_in` action."""
 
-    appointment_at = fields.AwareDateTime(default_timezone=None, allow_none=True)
+    appointment_at = AwareDateTime(default_timezone=None, allow_none=True)
     fuel_level = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=100))
     damage = fields.List(fields.Nested(DamageIn), validate=validate.Length(max=60))
     valuables = fields.String(allow_none=True, validate=validate.Length(max=2000))
@@ -68,7 +68,7 @@ class LineIn(Schema):
     warranty_status = fields.String(allow_none=True, validate=_one_of(WARRANTY))
     safety_related = fields.Boolean(load_default=False)
     availability = fields.String(allow_none=True, validate=_one_of(("in_stock", "on_order")))
-    eta = fields.Date(allow_none=True)
+    eta = Date(allow_none=True)
 
 
 class LinesIn(Schema):
@@ -123,8 +123,8 @@ def decision_of(item: dict) -> str:
 
 class AuthoriseIn(Schema):
     signed_by = fields.String(required=True, validate=validate.Length(min=1, max=120))
-    promised_at = fields.AwareDateTime(required=True, default_timezone=None)
-    signed_at = fields.AwareDateTime(default_timezone=None)
+    promised_at = AwareDateTime(required=True, default_timezone=None)
+    signed_at = AwareDateTime(default_timezone=None)
     signature_channel = fields.String(load_default="in_person", validate=_one_of(SIGNATURE_CHANNELS))
     signature_image = fields.String(allow_none=True, validate=[
         validate.Length(max=300_000),
@@ -182,7 +182,7 @@ class WashIn(Schema):
 
 
 class NotifyIn(Schema):
-    pickup_at = fields.AwareDateTime(default_timezone=None, allow_none=True)
+    pickup_at = AwareDateTime(default_timezone=None, allow_none=True)
     note = fields.String(allow_none=True, validate=validate.Length(max=2000))
     version = fields.Integer()
 
@@ -197,7 +197,7 @@ class DeliverIn(Schema):
     declined_signoff = fields.List(fields.Integer(), load_default=list)
     payment_method = fields.String(allow_none=True, validate=_one_of(PAYMENT_METHODS))
     paid_amount = MoneyField(allow_none=True, minimum=Decimal("0"))
-    next_service_date = fields.Date(allow_none=True)
+    next_service_date = Date(allow_none=True)
     next_service_km = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=2_000_000))
     preferred_callback_time = fields.String(allow_none=True, validate=validate.Length(max=64))
     note = fields.String(allow_none=True, validate=validate.Length(max=2000))

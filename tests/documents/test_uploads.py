@@ -124,3 +124,23 @@ def test_no_uploads_on_final_claim(claim, advisor, api_as):
     api = api_as(advisor)
     api.action("claims", claim.id, "reject", reason="not covered")
     assert upload(api, claim, "policy", PDF, "a.pdf").status_code == 409
+
+
+def test_oversize_form_post_goes_back_with_the_message(claim, advisor, client, login, app, monkeypatch):
+    """A plain form post (no script) over the limit: back to the case page with a readable message
+    naming the limit, like any other refused form, instead of a bare 413 page."""
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 2 * 1024 * 1024)
+    login(advisor)
+    page = f"http://localhost/claims/{claim.id}"
+    resp = client.post(f"/claims/{claim.id}/documents", headers={"Referer": page},
+                       data={"kind": "policy", "file": (io.BytesIO(b"\0" * (3 * 1024 * 1024)), "big.pdf")},
+                       content_type="multipart/form-data")
+    assert resp.status_code in (302, 303) and resp.headers["Location"].endswith(f"/claims/{claim.id}")
+    text = client.get(f"/claims/{claim.id}").get_data(as_text=True)
+    assert "The file is too large (at most 2 MB)." in text
+
+
+def test_upload_forms_carry_the_limit_for_the_page_to_check(claim, advisor, client, login, app):
+    login(advisor)
+    text = client.get(f"/claims/{claim.id}").get_data(as_text=True)
+    assert f'data-upload-max-bytes="{app.config["MAX_CONTENT_LENGTH"]}"' in text

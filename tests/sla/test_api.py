@@ -194,3 +194,13 @@ def test_openapi_documents_the_sla_routes(client):
     for path in ("/api/v1/sla/policies", "/api/v1/sla/policies/{key}", "/api/v1/sla/timers",
                  "/api/v1/notifications"):
         assert path in spec["paths"]
+
+
+def test_jobs_overview_answers_503_while_redis_is_down(app, api_as, manager, monkeypatch):
+    """Nothing listens on the configured Redis: the documented 503 with the error body, not a 500."""
+    monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:1/0")
+    resp = api_as(manager).get("sla/jobs")
+    assert resp.status_code == 503, resp.get_data(as_text=True)
+    body = resp.get_json()["error"]
+    assert body["code"] == "service_unavailable" and body["status"] == 503
+    assert "Traceback" not in resp.get_data(as_text=True)

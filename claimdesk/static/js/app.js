@@ -7,12 +7,21 @@
     var confirmEl = ev.target.closest("[data-confirm]");
     if (confirmEl && !window.confirm(confirmEl.getAttribute("data-confirm"))) { ev.preventDefault(); }
   });
-  // Forms with data-once disable their submit button to avoid double submission.
+  // Every POST form (and any form with data-once) disables its submit buttons once sent, against a
+  // double click; the server's one-time form token (core/idempotency.py) stops any repeat that gets
+  // through. A page restored from the back/forward cache gets its buttons back.
   document.addEventListener("submit", function (ev) {
     var form = ev.target;
-    if (form.hasAttribute("data-once")) {
-      var btn = form.querySelector("[type=submit]");
-      if (btn) { setTimeout(function () { btn.disabled = true; }, 0); }
+    if (form.hasAttribute("data-once") || (form.getAttribute("method") || "").toLowerCase() === "post") {
+      var buttons = form.querySelectorAll("[type=submit]");
+      setTimeout(function () { buttons.forEach(function (b) { b.disabled = true; b.setAttribute("data-sent", ""); }); }, 0);
+    }
+  });
+  window.addEventListener("pageshow", function (ev) {
+    if (ev.persisted) {
+      document.querySelectorAll("form [data-sent]").forEach(function (b) {
+        b.disabled = false; b.removeAttribute("data-sent");
+      });
     }
   });
   // Uploads (<form data-upload-progress>) are sent by XHR so the page can show how far they got; the
@@ -35,6 +44,20 @@
     }
     var progress = box.querySelector("progress"), label = box.querySelector("span");
     progress.value = 0; label.textContent = "0%"; label.classList.remove("text-danger");
+    function failed(message) {
+      label.textContent = message; label.classList.add("text-danger");
+      if (btn) { setTimeout(function () { btn.disabled = false; }, 0); }  // after the submit guard above
+    }
+    // The server refuses a body over its limit with 413 before reading it and closes the connection,
+    // which the browser reports as a reset, not as the answer: check the size here, send nothing.
+    var max = parseInt(form.getAttribute("data-upload-max-bytes"), 10), size = 0;
+    form.querySelectorAll("input[type=file]").forEach(function (input) {
+      Array.prototype.forEach.call(input.files || [], function (f) { size += f.size; });
+    });
+    if (max && size + 16384 > max) {  // 16 KiB for the other fields and the multipart framing
+      progress.value = 0; failed(form.getAttribute("data-upload-too-large"));
+      return;
+    }
     var xhr = new XMLHttpRequest();
     xhr.open("POST", form.action);
     xhr.setRequestHeader("X-Claimdesk-Progress", "1");
@@ -44,10 +67,6 @@
         progress.value = pct; label.textContent = pct + "%";
       }
     };
-    function failed(message) {
-      label.textContent = message; label.classList.add("text-danger");
-      if (btn) { btn.disabled = false; }
-    }
     xhr.onload = function () {
       var target = null;
       try { target = JSON.parse(xhr.responseText).redirect; } catch (e) { target = null; }
