@@ -53,8 +53,8 @@ def password_problem(password: str, *user_inputs: str | None) -> str | None:
     policy = str(_l("Use at least 10 characters, and no common password, word, name or pattern."))
     if len(password) < PASSWORD_MIN_LENGTH:
         return policy
-    # zxcvbn's cost grows with the length; nothing past 100 characters changes its verdict
-    score = zxcvbn(password[:100], user_inputs=[u for u in user_inputs if u])["score"]
+    # zxcvbn refuses more than 72 characters (its cost grows with the length); the first 72 decide
+    score = zxcvbn(password[:72], user_inputs=[u for u in user_inputs if u])["score"]
     return policy if score < PASSWORD_MIN_SCORE else None
 
 
@@ -81,6 +81,7 @@ def set_active(user: User, active: bool) -> None:
 def end_access(user: User, *, keep_session: UserSession | None = None) -> None:
     """End every browser session and bearer token of `user` ("log out everywhere", a password change or
     reset, deactivation), except `keep_session`."""
+    db.session.flush()  # the caller's pending changes (new hash, inactive) land before everything is expired
     t = now()
     sessions = sa.update(UserSession).where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
     if keep_session is not None:
