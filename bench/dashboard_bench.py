@@ -130,17 +130,17 @@ def _people(conn) -> None:
     # per store: 8 advisors and a manager; plus one group manager
     conn.execute(sa.text(
         "INSERT INTO users (username, password_hash, full_name, role, store_id, is_group, is_store_manager, active, "
-        "failed_logins, created_at, updated_at) SELECT 'adv' || s || '_' || a, :pw, 'Advisor ' || s || '-' || a, "
-        "'advisor', s, false, false, true, 0, now(), now() FROM generate_series(1, :stores) s, generate_series(1, 8) a"),
+        "created_at, updated_at) SELECT 'adv' || s || '_' || a, :pw, 'Advisor ' || s || '-' || a, "
+        "'advisor', s, false, false, true, now(), now() FROM generate_series(1, :stores) s, generate_series(1, 8) a"),
         {"pw": pw, "stores": STORES})
     conn.execute(sa.text(
         "INSERT INTO users (username, password_hash, full_name, role, store_id, is_group, is_store_manager, active, "
-        "failed_logins, created_at, updated_at) SELECT 'mgr' || s, :pw, 'Manager ' || s, 'manager', s, false, true, "
-        "true, 0, now(), now() FROM generate_series(1, :stores) s"), {"pw": pw, "stores": STORES})
+        "created_at, updated_at) SELECT 'mgr' || s, :pw, 'Manager ' || s, 'manager', s, false, true, "
+        "true, now(), now() FROM generate_series(1, :stores) s"), {"pw": pw, "stores": STORES})
     conn.execute(sa.text(
         "INSERT INTO users (username, password_hash, full_name, role, store_id, is_group, is_store_manager, active, "
-        "failed_logins, created_at, updated_at) VALUES ('group', :pw, 'Group manager', 'manager', 1, true, false, "
-        "true, 0, now(), now())"), {"pw": pw})
+        "created_at, updated_at) VALUES ('group', :pw, 'Group manager', 'manager', 1, true, false, "
+        "true, now(), now())"), {"pw": pw})
     conn.execute(sa.text(
         "INSERT INTO insurers (name, short_name, required_documents, contacts, active, created_at, updated_at) "
         "SELECT 'Insurer ' || g, 'INS' || g, '[\"vehicle_licence\",\"policy\",\"repair_invoice\"]'::jsonb, "

@@ -200,10 +200,10 @@ def seed(db, total: int, n_due: int) -> None:
     c.execute(sa.text("INSERT INTO stores (code, name, timezone, settings, created_at, updated_at) "
                       "VALUES ('B01', 'Bench', 'Asia/Shanghai', '{}', now(), now())"))
     c.execute(sa.text("INSERT INTO users (username, password_hash, role, store_id, is_group, is_store_manager, "
-                      "active, failed_logins, created_at, updated_at) VALUES "
-                      "('adv', 'x', 'advisor', 1, false, false, true, 0, now(), now()),"
-                      "('asm', 'x', 'manager', 1, false, false, true, 0, now(), now()),"
-                      "('boss', 'x', 'manager', 1, false, true, true, 0, now(), now())"))
+                      "active, created_at, updated_at) VALUES "
+                      "('adv', 'x', 'advisor', 1, false, false, true, now(), now()),"
+                      "('asm', 'x', 'manager', 1, false, false, true, now(), now()),"
+                      "('boss', 'x', 'manager', 1, false, true, true, now(), now())"))
     c.execute(sa.text("INSERT INTO customers (store_id, name, phone, created_at, updated_at) "
                       "SELECT 1, 'Bench', '13800000000', now(), now()"))
     c.execute(sa.text(

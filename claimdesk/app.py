@@ -21,6 +21,7 @@ def create_app(config: dict | None = None) -> ClaimdeskFlask:
     app = ClaimdeskFlask(__name__, template_folder=str(ROOT / "templates"),
                          static_folder=str(PACKAGE / "static"), instance_path=str(ROOT / "instance"))
     app.config.update(config_module.load(app.instance_path, config))
+    register_proxy_fix(app)
     register_extensions(app)
     register_domains(app)
     register_error_handlers(app)
@@ -42,6 +43,17 @@ def _domain_module(domain: str, name: str):
 def translation_directories() -> str:
     dirs = [PACKAGE / d / "translations" for d in DOMAINS] + [PACKAGE / "translations"]
     return ";".join(str(d) for d in dirs if d.is_dir())
+
+
+def register_proxy_fix(app) -> None:
+    """Trust the X-Forwarded-* headers of this many reverse proxies (PROXY_FIX_X_*), so the client
+    address (login throttle, logs) and https (secure cookies, HSTS) are the real ones. With 0 (the
+    default) the headers are ignored: without a proxy in front, any client could forge them."""
+    hops = {name: int(app.config.get(f"PROXY_FIX_X_{name.upper()}") or 0) for name in ("for", "proto", "host")}
+    if any(hops.values()):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops["for"], x_proto=hops["proto"], x_host=hops["host"])
 
 
 def register_extensions(app) -> None:
@@ -73,12 +85,18 @@ def register_extensions(app) -> None:
 
     @login_manager.user_loader
     def _load(user_id: str):
+        from flask import g
+
         from .auth.services import session_user
 
         try:
-            return session_user(int(user_id))
+            found = session_user(int(user_id), session.get("_sid"))
         except ValueError:
             return None
+        if found is None:
+            return None
+        user, g.user_session = found
+        return user
 
 
 def select_locale() -> str:

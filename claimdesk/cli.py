@@ -66,6 +66,25 @@ def create_user(username, password, role, store_code, group, full_name, store_ma
     click.echo(f"user {user.username} ({user.role}, store {store.code}{', group' if group else ''}) created")
 
 
+@claimdesk_cli.command("set-password")
+@click.option("--username", required=True)
+@click.option("--password", required=True, help="the new password (the password policy applies)")
+@with_appcontext
+def set_password(username, password):
+    """Reset a user's password; every session and API token of the user ends."""
+    import sqlalchemy as sa
+
+    from .auth import services
+    from .auth.models import User
+    from .extensions import db
+
+    user = db.session.scalar(sa.select(User).where(User.username == username))
+    if user is None:
+        raise click.ClickException(f"no user {username}")
+    _commit_or_fail(lambda: services.set_password(user, password))
+    click.echo(f"password of {username} reset; every session and token of {username} has ended")
+
+
 @claimdesk_cli.command("seed-demo")
 @click.option("--customers", default=60, show_default=True, help="customers per store")
 @click.option("--stores", default=2, show_default=True)

@@ -103,12 +103,31 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         # A new case's number, timeline event and SLA clocks in one statement on PostgreSQL
         # (core/numbering.py `assign_writing_rows`); off: the ORM flushes them (the same rows).
         "CREATION_FAST_PATH": _bool(_env("CREATION_FAST_PATH"), True),
-        # Login throttling per client address (the per-account lockout lives in the database).
+        # Browser sessions (auth.models.UserSession): ended after this long unused, and after this long
+        # whatever happens (a working day); logout, a password change or deactivation end them at once.
+        "SESSION_IDLE_SECONDS": int(_env("SESSION_IDLE_SECONDS", str(2 * 3600))),
+        "SESSION_MAX_SECONDS": int(_env("SESSION_MAX_SECONDS", str(12 * 3600))),
+        # Reverse proxies in front of the app whose X-Forwarded-* headers are trusted (werkzeug ProxyFix).
+        # 0 (the default): the headers are ignored, the client is the TCP peer. Behind one nginx: 1.
+        "PROXY_FIX_X_FOR": int(_env("PROXY_FIX_X_FOR", "0")),
+        "PROXY_FIX_X_PROTO": int(_env("PROXY_FIX_X_PROTO", "0")),
+        "PROXY_FIX_X_HOST": int(_env("PROXY_FIX_X_HOST", "0")),
+        # Failed logins (successes are never counted), in the database (auth.services.check_login_throttle):
+        # after this many failures for one account from one address, from all addresses, or from one address
+        # for any accounts, the next attempt waits LOGIN_BACKOFF_SECONDS, doubling with each further failure
+        # up to LOGIN_BACKOFF_MAX_SECONDS. A key without failures for LOGIN_FAILURE_WINDOW_SECONDS starts again.
+        "LOGIN_FREE_FAILURES": int(_env("LOGIN_FREE_FAILURES", "5")),
+        "LOGIN_ACCOUNT_FREE_FAILURES": int(_env("LOGIN_ACCOUNT_FREE_FAILURES", "50")),
+        "LOGIN_ADDRESS_FREE_FAILURES": int(_env("LOGIN_ADDRESS_FREE_FAILURES", "20")),
+        "LOGIN_BACKOFF_SECONDS": int(_env("LOGIN_BACKOFF_SECONDS", "2")),
+        "LOGIN_BACKOFF_MAX_SECONDS": int(_env("LOGIN_BACKOFF_MAX_SECONDS", "900")),
+        "LOGIN_FAILURE_WINDOW_SECONDS": int(_env("LOGIN_FAILURE_WINDOW_SECONDS", "3600")),
+        # A flood cap per client address on failed login requests (Flask-Limiter; successes not counted).
         "RATELIMIT_STORAGE_URI": _env("REDIS_URL") or "memory://",
         "RATELIMIT_SWALLOW_ERRORS": True,  # Redis down must not lock everybody out
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_HEADERS_ENABLED": True,
-        "LOGIN_RATE_LIMIT": _env("LOGIN_RATE_LIMIT", "10 per minute;60 per hour"),
+        "LOGIN_RATE_LIMIT": _env("LOGIN_RATE_LIMIT", "30 per minute;300 per hour"),
         # flask-smorest / OpenAPI
         "API_TITLE": "claimdesk",
         "API_VERSION": "v1",

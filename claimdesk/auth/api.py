@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
 from ..core import uow
-from ..core.errors import Unauthenticated
+from ..core.errors import DomainError, Unauthenticated
 from ..extensions import db, limiter
 from . import services
 from .models import Store, User
@@ -37,22 +37,32 @@ def authenticate_api_request() -> None:
     remember_api_user(user)
 
 
+class TooManyAttempts(DomainError):
+    status = 429
+    code = "too_many_requests"
+
+
 @blp.route("/auth/tokens")
 class Tokens(MethodView):
-    decorators = [limiter.limit(services.login_rate_limit, methods=["POST"])]
+    decorators = [limiter.limit(services.login_rate_limit, methods=["POST"], deduct_when=services.login_failed)]
 
     @blp.arguments(TokenIn)
     @blp.response(201, TokenOut)
-    @blp.alt_response(401, description="Wrong username or password, or the account is locked.")
-    @blp.alt_response(429, description="Too many attempts from this address; wait and try again.")
+    @blp.alt_response(401, description="Wrong username or password (the same answer for an unknown or inactive "
+                                       "account).")
+    @blp.alt_response(429, description="Too many failed attempts for this account or from this address; wait "
+                                       "and try again (the wait doubles with each further failure).")
     @blp.doc(security=[])
     def post(self, data):
         """Log in: a bearer token for `Authorization: Bearer <token>` (no token needed to ask)."""
-        user = services.authenticate(data["username"], data["password"])
+        user, wait = services.attempt_login(data["username"], data["password"], request.remote_addr)
         if user is None:
-            # The failed-attempt counter must land although the answer (401) makes the boundary roll back.
+            # The failure must be counted even though we answer with an error (which rolls back).
             uow.commit()
-            raise Unauthenticated(_("Wrong username or password, or the account is locked."))
+            if wait:
+                raise TooManyAttempts(_("Too many failed attempts: wait %(seconds)s seconds and try again.",
+                                        seconds=wait))
+            raise Unauthenticated(_("Wrong username or password."))
         token, row = services.issue_token(user)
         return {"token": token, "expires_at": row.expires_at}
 

@@ -51,8 +51,6 @@ class User(UserMixin, TimestampMixin, db.Model):
     team: Mapped[str | None] = mapped_column(sa.String(64))
     locale: Mapped[str | None] = mapped_column(sa.String(8))
     active: Mapped[bool] = mapped_column(nullable=False, default=True)
-    failed_logins: Mapped[int] = mapped_column(nullable=False, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     store: Mapped[Store] = relationship(lazy="joined")
 
@@ -86,3 +84,33 @@ class ApiToken(db.Model):
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(lazy="joined")
+
+
+class UserSession(db.Model):
+    """A browser's login, kept on the server: the cookie holds a random id whose SHA-256 is stored here,
+    so logout, "log out everywhere", a password change or deactivation end it for good, and it has an
+    idle and an absolute lifetime (SESSION_IDLE_SECONDS, SESSION_MAX_SECONDS)."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False,
+                                         index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class LoginThrottle(db.Model):
+    """Failed logins under one key: an account from one address, an account from anywhere, or an address
+    (services.login_keys). Successful logins are never counted; a key waits `blocked_until` after too many."""
+
+    __tablename__ = "login_throttles"
+
+    key: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
+    failures: Mapped[int] = mapped_column(nullable=False, default=0)
+    last_failure_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -31,7 +31,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "claims.create": frozenset({"advisor", "manager"}),
     "documents.upload": frozenset({"advisor", "manager"}),
     "insurers.read": ALL,
-    "insurers.write": frozenset({"advisor", "manager", "admin"}),
+    "insurers.write": frozenset({"advisor", "manager", "admin"}),  # add one; changing one: insurers.edit
+    # insurers are shared by the group: changing one (name, documents …) is also for group-wide users only
+    "insurers.edit": frozenset({"manager", "admin"}),
     "sla.read": ALL,
     "sla.policies.read": frozenset({"manager", "admin"}),
     "sla.policies.write": frozenset({"manager", "admin"}),
@@ -59,6 +61,28 @@ def require(permission: str, user=None):
     if not can(user, permission):
         raise Forbidden(str(_l("Your role may not do this (%(perm)s).", perm=permission)))
     return user
+
+
+def require_group_wide(permission: str, user=None):
+    """`permission`, and a group-wide account: for records every store shares (insurers)."""
+    user = require(permission, user)
+    if not user.is_group:
+        raise Forbidden(str(_l("This is shared by every store of the group: only a group-wide account may "
+                               "change it.")))
+    return user
+
+
+def may_edit_group_wide(user, permission: str) -> bool:
+    return can(user, permission) and bool(user.is_group)
+
+
+def require_user_scope(admin, store_id: int, group: bool) -> None:
+    """Administrators manage the accounts of their own store; other stores' accounts and group-wide ones
+    (which see every store) are for a group-wide administrator."""
+    if admin.is_group:
+        return
+    if store_id != admin.store_id or group:
+        raise Forbidden(str(_l("Only a group-wide administrator manages other stores and group-wide accounts.")))
 
 
 def visible_store_ids(user) -> list[int] | None:

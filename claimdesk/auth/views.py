@@ -4,7 +4,7 @@ from __future__ import annotations
 from urllib.parse import urlparse
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
@@ -13,12 +13,12 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from ..core import uow
-from ..core.errors import DomainError
+from ..core.errors import DomainError, Forbidden, NotFound
 from ..core.web import refuse, staff_blueprint
 from ..extensions import db, limiter
 from . import services
 from .models import ROLES, Store, User
-from .permissions import require
+from .permissions import require, require_user_scope
 
 bp = Blueprint("auth", __name__)
 
@@ -35,23 +35,27 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(services.login_rate_limit, methods=["POST"])
+@limiter.limit(services.login_rate_limit, methods=["POST"], deduct_when=services.login_failed)
 def login():
     if current_user.is_authenticated:
         return redirect(_safe_next(request.args.get("next")))
     form = LoginForm()
     if form.validate_on_submit():
-        if services.is_locked(form.username.data):
-            flash(_("Too many failed attempts: this account is locked for 15 minutes."), "danger")
+        # An unknown name, a wrong password, an inactive account and a throttled one answer alike for
+        # every name: nothing here tells which usernames exist.
+        user, wait = services.attempt_login(form.username.data, form.password.data, request.remote_addr)
+        if wait:
+            flash(_("Too many failed attempts: wait %(seconds)s seconds and try again.", seconds=wait), "danger")
             return render_template("auth/login.html", form=form), 429
-        user = services.authenticate(form.username.data, form.password.data)
         if user is None:
             # The failed-attempt counter must land although the answer (401) makes the boundary roll back.
             uow.commit()
             flash(_("Wrong username or password."), "danger")
             return render_template("auth/login.html", form=form), 401
         session.clear()
+        secret, _row = services.start_session(user)
         login_user(user)
+        session["_sid"] = secret  # the server-side session (auth.models.UserSession) this cookie belongs to
         return redirect(_safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form)
 
@@ -59,6 +63,7 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
+    services.end_session(session.get("_sid"))  # a copy of the cookie is worthless from now on
     logout_user()
     session.clear()
     flash(_("You are logged out."), "info")
@@ -79,7 +84,7 @@ admin = staff_blueprint("admin", __name__, url_prefix="/admin")
 class UserForm(Schema):
     username = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_.-]{2,64}$"))
     full_name = fields.String(load_default=None, validate=validate.Length(max=120))
-    password = fields.String(required=True, validate=validate.Length(min=8, max=256))
+    password = fields.String(required=True, validate=validate.Length(max=256))  # the policy: services
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
     store_id = fields.Integer(required=True)
     team = fields.String(load_default=None, validate=validate.Length(max=64))
@@ -103,9 +108,16 @@ def _form(form) -> dict:
     return data
 
 
+def _managed_stores(me) -> list[Store]:
+    stmt = sa.select(Store).order_by(Store.code)
+    if not me.is_group:
+        stmt = stmt.where(Store.id == me.store_id)
+    return list(db.session.scalars(stmt))
+
+
 @admin.route("/users", methods=["GET", "POST"])
 def users():
-    require("users.manage")
+    me = require("users.manage")
     errors, values = {}, {}
     if request.method == "POST":
         values = request.form
@@ -114,34 +126,37 @@ def users():
             store = db.session.get(Store, data.pop("store_id"))
             if store is None:
                 raise ValidationError({"store_id": [_("Unknown store.")]})
+            require_user_scope(me, store.id, data["is_group"])
             user = services.create_user(data.pop("username"), data.pop("password"), data.pop("role"), store,
                                         group=data.pop("is_group"), **data)
         except ValidationError as err:
             errors = err.messages
+        except Forbidden:
+            raise
         except DomainError as err:
             errors = refuse(err, field="username")
         else:
             flash(_("User %(name)s created.", name=user.username), "success")
             return redirect(url_for("admin.users"))
-    rows = db.session.scalars(sa.select(User).order_by(User.store_id, User.role, User.username)).all()
-    stores = db.session.scalars(sa.select(Store).order_by(Store.code)).all()
-    return render_template("auth/users.html", users=rows, stores=stores, roles=ROLES, errors=errors,
-                           values=values), (422 if errors else 200)
+    stmt = sa.select(User).order_by(User.store_id, User.role, User.username)
+    if not me.is_group:
+        stmt = stmt.where(User.store_id == me.store_id)
+    return render_template("auth/users.html", users=db.session.scalars(stmt).all(), stores=_managed_stores(me),
+                           roles=ROLES, errors=errors, values=values, group_admin=me.is_group), \
+        (422 if errors else 200)
 
 
 @admin.route("/users/<int:user_id>/active", methods=["POST"])
 def toggle_user(user_id: int):
     me = require("users.manage")
     user = db.session.get(User, user_id)
-    if user is None:
-        from ..core.errors import NotFound
-
-        raise NotFound(_("Unknown user."))
+    if user is None or not (me.is_group or user.store_id == me.store_id):
+        raise NotFound(_("Unknown user."))  # another store's account: as if it did not exist
+    require_user_scope(me, user.store_id, user.is_group)
     if user.id == me.id:
         flash(_("You cannot deactivate yourself."), "danger")
     else:
-        user.active = not user.active
-        user.locked_until = None
+        services.set_active(user, not user.active)  # deactivation ends every session and token at once
         flash(_("%(name)s is now %(state)s.", name=user.username,
                 state=_("active") if user.active else _("inactive")), "success")
     return redirect(url_for("admin.users"))
@@ -149,9 +164,11 @@ def toggle_user(user_id: int):
 
 @admin.route("/stores", methods=["GET", "POST"])
 def stores():
-    require("stores.manage")
+    me = require("stores.manage")
     errors, values = {}, {}
     if request.method == "POST":
+        if not me.is_group:
+            raise Forbidden(_("Only a group-wide administrator adds stores."))
         values = request.form
         try:
             data = StoreForm().load({k: v for k, v in request.form.items() if k != "csrf_token" and v.strip()})
@@ -163,8 +180,8 @@ def stores():
         else:
             flash(_("Store %(code)s created.", code=store.code), "success")
             return redirect(url_for("admin.stores"))
-    rows = db.session.scalars(sa.select(Store).order_by(Store.code)).all()
-    return render_template("auth/stores.html", stores=rows, errors=errors, values=values), (422 if errors else 200)
+    return render_template("auth/stores.html", stores=_managed_stores(me), errors=errors, values=values,
+                           group_admin=me.is_group), (422 if errors else 200)
 
 
 @admin.route("/me", methods=["GET", "POST"])
@@ -175,11 +192,13 @@ def settings():
         if new and not user.check_password(request.form.get("current_password", "")):
             flash(_("The current password is wrong; nothing was changed."), "danger")
             return redirect(url_for("admin.settings"))
-        if new and len(new) < 8:
-            flash(_("The new password needs at least 8 characters."), "danger")
-            return redirect(url_for("admin.settings"))
         if new:
-            user.set_password(new)
+            problem = services.password_problem(new, user.username, user.full_name)
+            if problem:
+                flash(problem, "danger")
+                return redirect(url_for("admin.settings"))
+            # every token and every other session of this user ends; this one goes on
+            services.set_password(user, new, keep_session=g.get("user_session"))
         locale = request.form.get("locale") or None
         if locale in (None, "en", "zh"):
             user.locale = locale
@@ -187,3 +206,14 @@ def settings():
         flash(_("Saved."), "success")
         return redirect(url_for("admin.settings"))
     return render_template("auth/settings.html", user=user)
+
+
+@admin.route("/me/sessions/end", methods=["POST"])
+def end_sessions():
+    """Log out everywhere: every browser session (this one too) and every API token of the caller."""
+    user = current_user._get_current_object()
+    services.end_access(user)
+    logout_user()
+    session.clear()
+    flash(_("You are logged out everywhere: every session and API token has ended."), "info")
+    return redirect(url_for("auth.login"))

@@ -7,7 +7,7 @@ from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
 from marshmallow import Schema, fields
 
-from ..auth.permissions import get_or_404, require
+from ..auth.permissions import get_or_404, require, require_group_wide
 from ..core.api import register_case_routes
 from ..core.http import page_schema, paginate
 from ..core.errors import Conflict
@@ -43,8 +43,8 @@ class Insurers(MethodView):
     @blp.response(201, InsurerOut)
     def post(self, data):
         """Add an insurer; `required_documents` defaults to every document kind."""
-        require("insurers.write")
-        return services.create_insurer(data)
+        user = require("insurers.write")
+        return services.create_insurer(data, user)
 
 
 @blp.route("/insurers/<int:insurer_id>")
@@ -57,9 +57,10 @@ class InsurerItem(MethodView):
     @blp.arguments(InsurerPatch)
     @blp.response(200, InsurerOut)
     def patch(self, data, insurer_id):
-        """Change an insurer; a new document list applies to claims reported from now on."""
-        require("insurers.write")
-        return services.update_insurer(_insurer(insurer_id), data)
+        """Change an insurer (group-wide managers and admins: insurers are shared by every store); a new
+        document list applies to claims reported from now on; the change goes on the insurer's history."""
+        user = require_group_wide("insurers.edit")
+        return services.update_insurer(_insurer(insurer_id), data, user)
 
 
 def _insurer(insurer_id: int) -> Insurer:

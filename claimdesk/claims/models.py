@@ -55,6 +55,23 @@ class Insurer(TimestampMixin, db.Model):
         return self.short_name or self.name
 
 
+class InsurerChange(db.Model):
+    """The history of a group-shared insurer: who created or changed it, when, and each field's old and new
+    value ({"name": [old, new], …}), so a change seen in another store can be traced."""
+
+    __tablename__ = "insurer_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    insurer_id: Mapped[int] = mapped_column(sa.ForeignKey("insurers.id", ondelete="CASCADE"), nullable=False,
+                                            index=True)
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    action: Mapped[str] = mapped_column(sa.String(16), nullable=False)  # created | updated
+    changes: Mapped[dict] = mapped_column(JSONType, nullable=False, default=dict)
+
+    actor: Mapped["User | None"] = relationship(lazy="joined")
+
+
 class Claim(CaseMixin, db.Model):
     __tablename__ = "claims"
     CASE_TYPE = "claim"

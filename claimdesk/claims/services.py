@@ -15,7 +15,8 @@ from ..core.clock import now
 from ..core.errors import Conflict, Forbidden, GateBlocked, ValidationFailed
 from ..customers.models import Customer, Vehicle
 from ..extensions import db
-from .models import DOCUMENT_KINDS, DOCUMENT_LABELS, ZERO, Claim, ClaimDocument, ClaimPayout, ClaimSupplement, Insurer
+from .models import (DOCUMENT_KINDS, DOCUMENT_LABELS, ZERO, Claim, ClaimDocument, ClaimPayout, ClaimSupplement, Insurer,
+                     InsurerChange)
 
 CLOCKS = ("claim.assessment", "claim.documents", "claim.payout")
 
@@ -39,7 +40,12 @@ def _ordered_kinds(kinds) -> list[str]:
     return [k for k in DOCUMENT_KINDS if k in wanted]
 
 
-def create_insurer(data: dict) -> Insurer:
+#: insurer fields whose changes go on its history
+_INSURER_FIELDS = ("name", "short_name", "hotline", "contacts", "required_documents", "active", "notes")
+
+
+def create_insurer(data: dict, actor) -> Insurer:
+    """Any store may add an insurer (it is shared by the group from then on); the creation is on its history."""
     data = dict(data)
     _check_insurer_name(data["name"])
     data["name"] = data["name"].strip()
@@ -47,21 +53,43 @@ def create_insurer(data: dict) -> Insurer:
     insurer = Insurer(**data)
     db.session.add(insurer)
     db.session.flush()
+    _record_insurer_change(insurer, actor, "created",
+                           {k: [None, getattr(insurer, k)] for k in _INSURER_FIELDS if getattr(insurer, k) not in
+                            (None, "", [])})
     return insurer
 
 
-def update_insurer(insurer: Insurer, data: dict) -> Insurer:
-    """Changes apply to claims reported from now on; existing checklists keep what was agreed."""
+def update_insurer(insurer: Insurer, data: dict, actor) -> Insurer:
+    """Changes apply to claims reported from now on; existing checklists keep what was agreed. Insurers are
+    shared by every store, so only group-wide managers and admins change them (the caller checks with
+    `auth.permissions.require_group_wide`); each change, field by field, goes on the insurer's history."""
     data = dict(data)
     if "name" in data:
         _check_insurer_name(data["name"], insurer.id)
         data["name"] = data["name"].strip()
     if "required_documents" in data:
         data["required_documents"] = _ordered_kinds(data["required_documents"])
+    changes = {}
     for key, value in data.items():
+        old = getattr(insurer, key)
+        if old != value:
+            changes[key] = [old, value]
         setattr(insurer, key, value)
     db.session.flush()
+    if changes:
+        _record_insurer_change(insurer, actor, "updated", changes)
     return insurer
+
+
+def _record_insurer_change(insurer: Insurer, actor, action: str, changes: dict) -> None:
+    db.session.add(InsurerChange(insurer_id=insurer.id, actor_id=actor.id if actor else None, at=now(),
+                                 action=action, changes=changes))
+    db.session.flush()
+
+
+def insurer_history(insurer: Insurer) -> list[InsurerChange]:
+    return list(db.session.scalars(sa.select(InsurerChange).where(InsurerChange.insurer_id == insurer.id)
+                                   .order_by(InsurerChange.at.desc(), InsurerChange.id.desc())))
 
 
 def active_insurer(insurer_id: int, field: str = "insurer_id") -> Insurer:

@@ -11,8 +11,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from marshmallow import ValidationError
 
-from ..auth.permissions import can, get_or_404, require
-from ..core import events
+from ..auth.permissions import can, get_or_404, may_edit_group_wide, require, require_group_wide
+from ..core import events, uow
 from ..core.errors import DomainError
 from ..core.http import paginate
 from ..core.templating import nav_item
@@ -239,7 +239,8 @@ def print_documents(case_id: int):
 def insurers():
     require("insurers.read")
     rows = db.session.scalars(db.select(Insurer).order_by(Insurer.active.desc(), Insurer.name)).all()
-    return render_template("claims/insurers.html", insurers=rows, can_edit=can(_user(), "insurers.write"))
+    return render_template("claims/insurers.html", insurers=rows, can_add=can(_user(), "insurers.write"),
+                           can_edit=may_edit_group_wide(_user(), "insurers.edit"))
 
 
 def _insurer_form_data(form) -> dict:
@@ -262,7 +263,7 @@ def _insurer_form_data(form) -> dict:
 @bp.route("/insurers/new", methods=["GET", "POST"], defaults={"insurer_id": None})
 @bp.route("/insurers/<int:insurer_id>/edit", methods=["GET", "POST"])
 def insurer_form(insurer_id):
-    require("insurers.write")
+    user = require_group_wide("insurers.edit") if insurer_id else require("insurers.write")
     insurer = db.session.get(Insurer, insurer_id) if insurer_id else None
     if insurer_id and insurer is None:
         abort(404)
@@ -271,9 +272,9 @@ def insurer_form(insurer_id):
         try:
             raw = _insurer_form_data(request.form)
             if insurer is None:
-                services.create_insurer(InsurerIn().load(raw))
+                services.create_insurer(InsurerIn().load(raw), user)
             else:
-                services.update_insurer(insurer, InsurerPatch().load(raw))
+                services.update_insurer(insurer, InsurerPatch().load(raw), user)
         except ValidationError as err:
             errors = err.messages
         except DomainError as err:
@@ -281,7 +282,8 @@ def insurer_form(insurer_id):
         else:
             flash(_("Insurer saved."), "success")
             return redirect(url_for("claims.insurers"))
-    return render_template("claims/insurer_form.html", insurer=insurer, errors=errors, form=request.form), \
+    return render_template("claims/insurer_form.html", insurer=insurer, errors=errors, form=request.form,
+                           history=services.insurer_history(insurer) if insurer else []), \
         (422 if errors else 200)
 
 

@@ -12,11 +12,27 @@ XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 NUMBER_FORMATS = {"int": "0", "pct": "0.0", "hours": "0.00", "days": "0.0", "money": "0.00"}
 
 
+#: a text cell starting with one of these is a formula (or turns into one) in Excel, LibreOffice and
+#: Google Sheets: `=HYPERLINK(…)` in an insurer's name would be live in every store's export (OWASP
+#: "CSV injection"); tab and CR are on the list because spreadsheets strip them before parsing.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: column kinds that hold numbers: their (possibly negative) values are not text and stay as they are
+NUMERIC_KINDS = {"int", "pct", "hours", "days", "money"}
+
+
+def neutralise(text: str) -> str:
+    """A text cell a spreadsheet shows as the text it is: a leading apostrophe before a formula start."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 def to_csv(section: Section) -> bytes:
+    """Every text cell (headers included) neutralised; numeric columns as the page shows them."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(section.headers)
-    writer.writerows(section.text_rows())
+    writer.writerow([neutralise(h) for h in section.headers])
+    kinds = [c.kind for c in section.columns]
+    writer.writerows([cell if kind in NUMERIC_KINDS else neutralise(cell) for cell, kind in zip(row, kinds)]
+                     for row in section.text_rows())
     # UTF-8 with BOM: Excel on Chinese Windows opens it with the right encoding
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
@@ -34,7 +50,8 @@ def _sheet_title(text: str, used: set) -> str:
 
 
 def to_xlsx(sections: list[Section], *, title_of=lambda s: s.key) -> bytes:
-    """One sheet per section: typed cells (numbers stay numbers) formatted as on the page."""
+    """One sheet per section: typed cells (numbers stay numbers) formatted as on the page. Text is always
+    written as a string cell: openpyxl would store a text starting with `=` as a live formula."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -48,6 +65,10 @@ def to_xlsx(sections: list[Section], *, title_of=lambda s: s.key) -> bytes:
             cell.font = Font(bold=True)
         for row in section.rows:
             ws.append([_xlsx_value(v, c.kind) for v, c in zip(row, section.columns)])
+        for row in ws.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str):
+                    _as_text(cell)
         for idx, column in enumerate(section.columns, start=1):
             fmt = NUMBER_FORMATS.get(column.kind)
             if fmt:
@@ -60,6 +81,14 @@ def to_xlsx(sections: list[Section], *, title_of=lambda s: s.key) -> bytes:
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+def _as_text(cell) -> None:
+    """A string cell, never a formula; one that looks like a formula also gets Excel's own "quote prefix"
+    (shown as text, and it stays text when edited)."""
+    cell.data_type = "s"
+    if cell.value.startswith(FORMULA_STARTS):
+        cell.quotePrefix = True
 
 
 def _xlsx_value(value, kind: str):

@@ -2,7 +2,7 @@
 first response, written in the same transaction as the request's effect; purged after 24 h
 
 Revision ID: 0011_idempotency
-Revises: 0009_sla_config_trigger
+Revises: 0010_auth_sessions
 Create Date: 2026-12-06 20:20:00
 
 """
@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
 revision = '0011_idempotency'
-down_revision = '0009_sla_config_trigger'
+down_revision = '0010_auth_sessions'
 branch_labels = None
 depends_on = None
 

@@ -8,7 +8,7 @@ from claimdesk.extensions import db
 
 
 def test_admin_creates_user_and_store(client, login, make_user, store):
-    login(make_user("admin", username="root"))
+    login(make_user("admin", username="root", is_group=True))  # new stores are for a group-wide admin
     resp = client.post("/admin/stores", data={"code": "S09", "name": "Panyu 4S"})
     assert resp.status_code == 302
     s9 = db.session.scalar(sa.select(Store).where(Store.code == "S09"))

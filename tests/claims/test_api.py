@@ -53,8 +53,10 @@ def test_insurer_validation_and_roles(advisor, clerk, workshop, api_as):
     assert api_as(workshop).get("insurers").status_code == 200
 
 
-def test_patch_insurer_list(advisor, api_as, insurer):
-    api = api_as(advisor)
+def test_patch_insurer_list(advisor, make_user, api_as, insurer):
+    # insurers are shared by every store: changing one is for group-wide managers and admins
+    assert api_as(advisor).patch(f"insurers/{insurer.id}", {"hotline": "1"}).status_code == 403
+    api = api_as(make_user("manager", username="groupmgr", is_group=True))
     resp = api.patch(f"insurers/{insurer.id}", {"required_documents": ["policy"], "hotline": "95518"})
     assert resp.status_code == 200 and resp.json["required_documents"] == ["policy"]
     assert api.patch("insurers/99999", {"hotline": "1"}).status_code == 404

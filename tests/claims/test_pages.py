@@ -199,7 +199,7 @@ def test_roles_on_pages(client, login, clerk, workshop, claim, other_store):
     page(client, f"/claims/{claim.id}/documents/print", 404)
 
 
-def test_insurer_pages(client, login, advisor):
+def test_insurer_pages(client, login, advisor, make_user):
     login(advisor)
     resp = client.post("/claims/insurers/new", data={
         "name": "CPIC 太平洋", "short_name": "CPIC", "hotline": "95500", "active": "1",
@@ -208,6 +208,9 @@ def test_insurer_pages(client, login, advisor):
     insurer = db.session.query(Insurer).filter_by(name="CPIC 太平洋").one()
     assert insurer.required_documents == ["policy", "bank_details"] and insurer.contacts[0]["name"] == "Zhao"
     assert "CPIC 太平洋" in page(client, "/claims/insurers")
+    # an advisor adds insurers; changing one (shared by every store) is for group-wide managers and admins
+    assert client.post(f"/claims/insurers/{insurer.id}/edit", data={"name": "=X"}).status_code == 403
+    switch(client, login, make_user("manager", username="groupmgr", is_group=True))
     resp = client.post(f"/claims/insurers/{insurer.id}/edit", data={"name": "CPIC 太平洋", "required_documents": []})
     assert resp.status_code == 302 and insurer.required_documents == [] and insurer.active is False
     assert client.post("/claims/insurers/new", data={"name": ""}).status_code == 422

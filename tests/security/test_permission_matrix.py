@@ -58,6 +58,9 @@ WO_READ, WO_CREATE, PARTS_WRITE = STAFF, roles(ADV, MGR), roles(ADV, WS, MGR, AD
 COMPLAINTS_READ, COMPLAINTS_CREATE = STAFF, roles(CR, ADV, MGR)
 CLAIMS_READ, CLAIMS_CREATE, UPLOAD = roles(CR, ADV, MGR), roles(ADV, MGR), roles(ADV, MGR)
 INSURERS_READ, INSURERS_WRITE = ALL, roles(ADV, MGR, ADM)
+# changing an insurer (shared by the group): managers and admins who are group-wide. The matrix's users all
+# belong to one store, so each is refused (403); tests/claims/test_insurer_edits.py covers the group-wide ones.
+INSURERS_EDIT = roles(MGR, ADM)
 SLA_READ, SLA_ADMIN = ALL, roles(MGR, ADM)
 DASHBOARD = roles(MGR, ADM)
 GROUP_WIDE = roles(ADM)  # SLA calendars: admins configure every store (sla.services.is_group_wide)
@@ -106,9 +109,12 @@ MATRIX: dict[str, R] = {
     "POST /api/v1/notifications/read-all": R(ALL),
     "POST /api/v1/notifications/<int:notification_id>/read": R(ALL, store=True),
     # administration
+    # a store admin manages their own store's accounts: another store's user is a 404 (its existence does
+    # not leak); new stores and group-wide accounts are for a group-wide admin (tests/auth/test_admin_scope.py)
     "GET /admin/users": R(roles(ADM)), "POST /admin/users": R(roles(ADM)),
-    "POST /admin/users/<int:user_id>/active": R(roles(ADM)),
-    "GET /admin/stores": R(roles(ADM)), "POST /admin/stores": R(roles(ADM)),
+    "POST /admin/users/<int:user_id>/active": R(roles(ADM), store=True),
+    "GET /admin/stores": R(roles(ADM)), "POST /admin/stores": R(NOBODY, pre=roles(ADM)),
+    "POST /admin/me/sessions/end": R(ALL),  # log out everywhere (the caller's own sessions and tokens)
     # customers and vehicles
     "GET /customers/": R(CUSTOMERS_READ), "GET /customers/new": R(CUSTOMERS_WRITE),
     "POST /customers/new": R(CUSTOMERS_WRITE),
@@ -159,8 +165,8 @@ MATRIX: dict[str, R] = {
     "POST /claims/<int:case_id>/documents": R(UPLOAD, pre=CLAIMS_READ, store=True),
     "GET /claims/insurers": R(INSURERS_READ), "GET /claims/insurers/new": R(INSURERS_WRITE),
     "POST /claims/insurers/new": R(INSURERS_WRITE),
-    "GET /claims/insurers/<int:insurer_id>/edit": R(INSURERS_WRITE),
-    "POST /claims/insurers/<int:insurer_id>/edit": R(INSURERS_WRITE),
+    "GET /claims/insurers/<int:insurer_id>/edit": R(NOBODY, pre=INSURERS_EDIT),
+    "POST /claims/insurers/<int:insurer_id>/edit": R(NOBODY, pre=INSURERS_EDIT),
     "GET /api/v1/claims": R(CLAIMS_READ), "POST /api/v1/claims": R(CLAIMS_CREATE),
     "GET /api/v1/claims/receivables": R(CLAIMS_READ),
     "GET /api/v1/claims/<int:claim_id>": R(CLAIMS_READ, store=True),
@@ -169,7 +175,7 @@ MATRIX: dict[str, R] = {
     "POST /api/v1/claims/<int:claim_id>/documents": R(UPLOAD, store=True),
     "GET /api/v1/insurers": R(INSURERS_READ), "POST /api/v1/insurers": R(INSURERS_WRITE),
     "GET /api/v1/insurers/<int:insurer_id>": R(INSURERS_READ),
-    "PATCH /api/v1/insurers/<int:insurer_id>": R(INSURERS_WRITE),
+    "PATCH /api/v1/insurers/<int:insurer_id>": R(NOBODY, pre=INSURERS_EDIT),
     "GET /documents/<int:document_id>/content": R(CLAIMS_READ, pre=ALL, store=True),
     "GET /api/v1/documents/<int:document_id>": R(CLAIMS_READ, pre=ALL, store=True),
     "GET /api/v1/documents/<int:document_id>/content": R(CLAIMS_READ, pre=ALL, store=True),
@@ -419,10 +425,13 @@ def call(app, clients, tokens, rule_key, rule, world, role, where):
         headers["Authorization"] = f"Bearer {tokens[role]}"
     if client is None:
         client = app.test_client()
-    if role in tokens and (rule.rule.endswith("/logout") or rule.rule.endswith("/tokens/current")):
+    if role in tokens and (rule.rule.endswith("/logout") or rule.rule.endswith("/tokens/current")
+                           or rule.rule.endswith("/sessions/end")):
         client = clients["fresh"](role)  # do not log the shared client out
         if api:
             headers["Authorization"] = f"Bearer {clients['token'](role)}"
+    # ("log out everywhere" ends the shared client's session and token too, but only until the test's
+    # transaction is rolled back, and each role calls it once)
     return getattr(client, method.lower())(url, headers=headers, **kw), url
 
 
