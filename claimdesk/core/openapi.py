@@ -98,6 +98,7 @@ class ErrorResponsesPlugin(BasePlugin):
                 wanted.add(422)
             if method == "post" and op.get("security") != []:
                 op.setdefault("parameters", []).append(IDEMPOTENCY_PARAMETER)
+                wanted.add(422)  # a malformed Idempotency-Key, or a key reused with another body
             for status in wanted:
                 responses.setdefault(str(status), ERRORS[status][0])
             for code, resp in list(responses.items()):
