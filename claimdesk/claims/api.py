@@ -8,7 +8,7 @@ from flask_smorest.fields import Upload
 from marshmallow import Schema, fields
 
 from ..auth.permissions import get_or_404, require
-from ..core.api import register_case_routes
+from ..cases.api import register_case_routes
 from ..core.http import page_schema, paginate
 from ..core.errors import Conflict
 from ..documents import services as documents

@@ -108,10 +108,9 @@ def open_claim(actor, data: dict) -> Claim:
 
 
 def _check_assignee(user_id: int, store_id: int) -> None:
-    from ..auth.models import User
+    from ..auth.services import active_colleague
 
-    user = db.session.get(User, user_id)
-    if user is None or not user.active or (user.store_id != store_id and not user.is_group):
+    if active_colleague(user_id, store_id) is None:
         raise _unknown("assignee_id", _l("Unknown user for this store."))
 
 

@@ -11,7 +11,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from marshmallow import ValidationError
 
+from ..auth.models import User
 from ..auth.permissions import can, get_or_404, require
+from ..auth.services import store_staff
 from ..core import events, uow
 from ..core.errors import DomainError
 from ..core.http import paginate
@@ -188,11 +190,8 @@ def detail(case_id: int):
     claim = _claim(case_id)
     user = _user()
     available = {a.name for a in WF.available(claim, user)}
-    from ..auth.models import User
-
-    colleagues = db.session.scalars(db.select(User).where(User.store_id == claim.store_id, User.active.is_(True),
-                                                          User.role.in_(("advisor", "manager")))
-                                    .order_by(User.full_name)).all()
+    colleagues = db.session.scalars(store_staff(claim.store_id, ("advisor", "manager"),
+                                                order_by=User.full_name)).all()
     return render_template("claims/detail.html", claim=claim, available=available,
                            history=events.timeline("claim", claim.id), files=documents.documents_of(claim),
                            can_upload=can(user, "documents.upload") and claim.state not in WF.final_states,

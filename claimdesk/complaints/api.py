@@ -5,7 +5,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from ..auth.permissions import get_or_404, require
-from ..core.api import register_case_routes
+from ..cases.api import register_case_routes
 from ..core.http import page_schema, paginate
 from . import queries, services
 from .models import Complaint

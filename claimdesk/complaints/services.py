@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..auth.models import User
 from ..auth.permissions import sees_store, store_for_new
+from ..auth.services import active_colleague
 from ..core import events
 from ..core.clock import now
 from ..core.errors import Conflict, GateBlocked, ValidationFailed
@@ -36,8 +37,8 @@ HANDLER_ROLES = ("customer_relations", "advisor", "manager")
 
 
 def _store_user(user_id: int, store_id: int, field: str) -> User:
-    user = db.session.get(User, user_id)
-    if user is None or not user.active or (user.store_id != store_id and not user.is_group):
+    user = active_colleague(user_id, store_id)
+    if user is None:
         raise _field_error(field, _l("No active user with that id in this store."))
     if user.role not in HANDLER_ROLES:
         raise _field_error(field, _l("Complaints are handled by customer relations, advisors and managers."))

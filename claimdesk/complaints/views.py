@@ -11,8 +11,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from marshmallow import ValidationError
 
-from ..auth.models import User
 from ..auth.permissions import can, get_or_404, require, sees_store, visible_store_ids
+from ..auth.services import store_staff
 from ..core import events
 from ..core.errors import DomainError
 from ..core.http import paginate
@@ -68,11 +68,7 @@ def choices(mapping: dict) -> list[tuple[str, str]]:
 
 
 def staff_choices(store_id: int, roles=None) -> list[tuple[int, str]]:
-    import sqlalchemy as sa
-
-    stmt = sa.select(User).where(User.active.is_(True), User.store_id == store_id).order_by(User.username)
-    if roles:
-        stmt = stmt.where(User.role.in_(roles))
+    stmt = store_staff(store_id, roles)
     return [(u.id, f"{u.display_name} ({labels.label(labels.ROLE_LABELS, u.role)})")
             for u in db.session.scalars(stmt)]
 

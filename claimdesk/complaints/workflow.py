@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from ..core.common import common_actions
+from ..cases.actions import common_actions
 from ..core.workflow import Action, Workflow, action_performed, register
 from . import services
 from .labels import STATE_LABELS

@@ -9,7 +9,7 @@ from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
 from ..auth.permissions import get_or_404, require, scoped, store_for_new
-from ..core.api import register_case_routes
+from ..cases.api import register_case_routes
 from ..core.errors import ValidationFailed
 from ..core.http import page_schema, paginate
 from ..documents.schemas import DocumentOut

@@ -120,11 +120,10 @@ def _get_or_field_error(model, ident, actor, field):
 
 
 def _check_staff(user_id: int, store_id: int, field: str, role: str | None = None):
-    from ..auth.models import User
+    from ..auth.services import active_colleague
 
-    user = db.session.get(User, user_id)
-    if user is None or not user.active or (user.store_id != store_id and not user.is_group) \
-            or (role and user.role not in (role, "manager")):
+    user = active_colleague(user_id, store_id)
+    if user is None or (role and user.role not in (role, "manager")):
         raise ValidationFailed(_s(_l("No such active colleague in this store.")),
                                fields={field: [_s(_l("Unknown user for this store."))]})
     return user

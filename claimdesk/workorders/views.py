@@ -12,8 +12,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from ..auth.models import User
 from ..auth.permissions import can, get_or_404, require, scoped
+from ..auth.services import store_staff
 from ..core import events, uow
 from ..core.errors import DomainError
 from ..core.http import paginate
@@ -260,8 +260,7 @@ def detail_context(wo: WorkOrder, user) -> dict:
     if step:
         step["can"] = step["action"] in available
         step["who"] = ROLE_LABELS.get(step["role"], step["role"])
-    store_users = list(db.session.scalars(sa.select(User).where(
-        User.store_id == wo.store_id, User.active.is_(True), User.role != "admin").order_by(User.username)))
+    store_users = list(db.session.scalars(store_staff(wo.store_id, exclude_roles=("admin",))))
     return dict(
         wo=wo, step=step, available=available, L=labels(),
         timeline=events.timeline("work_order", wo.id), blockers=services.delivery_blockers(wo)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from ..core.common import common_actions
+from ..cases.actions import common_actions
 from ..core.workflow import Action, Workflow, register
 from . import schemas as s
 from . import services as sv

@@ -9,7 +9,7 @@ from marshmallow import Schema, fields
 from sqlalchemy.orm import Mapped, mapped_column
 
 from claimdesk.core import events, numbering, uow
-from claimdesk.core.common import common_actions
+from claimdesk.cases.actions import common_actions
 from claimdesk.core.errors import Conflict, Forbidden, GateBlocked, NotFound, ValidationFailed
 from claimdesk.core.models import CaseCounter, CaseEvent, CaseMixin
 from claimdesk.core.workflow import Action, Workflow, action_performed
