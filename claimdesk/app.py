@@ -163,9 +163,10 @@ def register_request_hooks(app) -> None:
 
 
 def register_template_helpers(app) -> None:
-    from .core import templating
+    from .core import templating, timeline
 
     templating.init_app(app)
+    timeline.init_app(app)
 
 
 def register_cli(app) -> None:

@@ -17,12 +17,19 @@ from ..core import events
 from ..core.errors import DomainError
 from ..core.http import paginate
 from ..core.templating import nav_item
-from ..core.web import (CASE_ENDPOINTS, HISTORY_PROVIDERS, HOME_PANELS, NUMBER_LOOKUPS, case_url,
-                        run_form_action, staff_blueprint)
+from ..core.web import (
+    CASE_ENDPOINTS,
+    HISTORY_PROVIDERS,
+    HOME_PANELS,
+    NUMBER_LOOKUPS,
+    case_url,
+    run_form_action,
+    staff_blueprint,
+)
 from ..customers import queries as customer_queries
 from ..customers.models import Customer, Vehicle
 from ..extensions import db
-from . import labels, queries, services
+from . import labels, presenters, queries, services
 from .models import Complaint
 from .schemas import ComplaintIn, ComplaintQuery
 from .services import HANDLER_ROLES
@@ -74,7 +81,7 @@ def staff_choices(store_id: int, roles=None) -> list[tuple[int, str]]:
 
 
 def _template_globals() -> dict:
-    return {"L": labels, "next_step": labels.next_step, "choices": choices}
+    return {"L": labels, "next_step": presenters.next_step, "choices": choices}
 
 
 # --- lists ---------------------------------------------------------------------------------------
