@@ -1,5 +1,5 @@
 """A minimal case type for the SLA benchmark (its table is created by the benchmark, not migrations)."""
-from claimdesk.core.common import common_actions
+from claimdesk.cases.actions import common_actions
 from claimdesk.core.models import CaseMixin
 from claimdesk.core.workflow import REGISTRY, Workflow, register
 from claimdesk.extensions import db

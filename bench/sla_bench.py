@@ -89,7 +89,7 @@ def main():
         from claimdesk.app import create_app
         from claimdesk.core import uow
         from claimdesk.extensions import db
-        from claimdesk.sla import engine as sla_engine
+        from claimdesk.sla import batch as sla_batch
         from claimdesk.sla import jobs as sla_jobs
 
         app = create_app({"EMBEDDED_WORKER": "off"})
@@ -107,7 +107,7 @@ def main():
             times = []
             for _ in range(5):
                 t = time.perf_counter()
-                ids = sla_engine.due_clock_ids(now, limit=max(20000, n_due))
+                ids = sla_batch.due_clock_ids(now, limit=max(20000, n_due))
                 times.append(time.perf_counter() - t)
                 db.session.rollback()
             print(f"\n[sweep] found {len(ids):,} due clocks among {total:,}: best {min(times)*1000:.1f} ms, "
@@ -229,7 +229,7 @@ def seed(db, total: int, n_due: int) -> None:
 
 def seed_latency(db, n: int, window: int) -> list[int]:
     """n clocks due over the next `window` seconds (after 5 s), through the engine's own scheduling."""
-    from claimdesk.sla import engine as sla_engine
+    from claimdesk.sla import scheduling as sla_scheduling
     from claimdesk.sla.models import SlaClock
 
     base = datetime.now(timezone.utc) + timedelta(seconds=5)
@@ -251,7 +251,7 @@ def seed_latency(db, n: int, window: int) -> list[int]:
         clocks.append(clk)
     db.session.flush()
     for clk in clocks:
-        sla_engine._queue_schedule(clk)
+        sla_scheduling.queue_schedule(clk)
     return [c.id for c in clocks]
 
 

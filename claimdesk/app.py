@@ -2,19 +2,12 @@
 from __future__ import annotations
 
 import importlib
-from pathlib import Path
 
 from flask import request, session
 
 from . import config as config_module
 from .core.http import ClaimdeskFlask
-
-ROOT = Path(__file__).resolve().parent.parent
-PACKAGE = Path(__file__).resolve().parent
-
-#: domain packages, in registration order; each may have models, api (blp), views (bp), init_app
-DOMAINS = ["auth", "customers", "core", "sla", "notifications", "workorders", "complaints", "documents", "claims",
-           "dashboard"]
+from .domains import DOMAINS, PACKAGE, ROOT
 
 
 def create_app(config: dict | None = None) -> ClaimdeskFlask:
@@ -82,6 +75,10 @@ def register_extensions(app) -> None:
     if app.config.get("REDIS_URL") and app.config["RATELIMIT_STORAGE_URI"] == "memory://":
         app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
     limiter.init_app(app)
+    from .core.views import READY_CHECKS
+    from .jobs import readiness
+
+    READY_CHECKS["redis"] = readiness  # core's probe, the queue's check: wired here, above both
 
     @login_manager.user_loader
     def _load(user_id: str):
@@ -191,9 +188,10 @@ def register_request_hooks(app) -> None:
 
 
 def register_template_helpers(app) -> None:
-    from .core import templating
+    from .core import templating, timeline
 
     templating.init_app(app)
+    timeline.init_app(app)
 
 
 def register_cli(app) -> None:

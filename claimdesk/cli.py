@@ -150,7 +150,7 @@ def demo(host, port, customers):
     """Build the schema, add demo data on first run, and serve the app (embedded queue if no Redis)."""
     from flask_migrate import upgrade
 
-    from .app import ROOT
+    from .domains import ROOT
     from .demo import PASSWORD
     from .jobs.worker import ensure_embedded_runner
 

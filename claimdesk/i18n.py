@@ -13,10 +13,13 @@ from babel.messages import mofile, pofile
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 
+from .domains import DOMAINS
+
 PACKAGE = Path(__file__).resolve().parent
 ROOT = PACKAGE.parent
 LOCALES = ("zh",)
-CORE_SOURCES = ["claimdesk/core", "claimdesk/auth", "claimdesk/customers", "claimdesk/jobs", "claimdesk/app.py",
+CORE_SOURCES = ["claimdesk/core", "claimdesk/auth", "claimdesk/cases", "claimdesk/customers", "claimdesk/jobs",
+                "claimdesk/app.py",
                 "claimdesk/cli.py", "claimdesk/demo.py", "templates/base.html", "templates/macros.html",
                 "templates/core", "templates/auth", "templates/errors", "templates/customers"]
 METHOD_MAP = [("**.py", "python"), ("**.html", "jinja2")]
@@ -26,8 +29,6 @@ KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None
 
 
 def domains() -> list[str]:
-    from .app import DOMAINS
-
     return ["core"] + [d for d in DOMAINS if d not in ("core", "auth", "customers")
                        and (PACKAGE / d).is_dir()]
 

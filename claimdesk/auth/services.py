@@ -127,6 +127,27 @@ def session_alive(row: UserSession) -> bool:
 
 
 # --- login and its throttle ------------------------------------------------------------------------
+# --- who works in a store: the one home of "active staff in this store" --------------------------------
+def active_colleague(user_id: int | None, store_id: int) -> User | None:
+    """The user if active and working in the store (a group user works in every store), else None.
+
+    Callers add their own role rule (who may handle a complaint …) and their own field error."""
+    user = db.session.get(User, user_id) if user_id is not None else None
+    if user is None or not user.active or (user.store_id != store_id and not user.is_group):
+        return None
+    return user
+
+
+def store_staff(store_id: int, roles=None, *, exclude_roles=(), order_by=None) -> sa.Select:
+    """Active users of one store (for pickers), optionally of some roles, by username."""
+    stmt = sa.select(User).where(User.active.is_(True), User.store_id == store_id)
+    if roles:
+        stmt = stmt.where(User.role.in_(tuple(roles)))
+    if exclude_roles:
+        stmt = stmt.where(User.role.not_in(tuple(exclude_roles)))
+    return stmt.order_by(order_by if order_by is not None else User.username)
+
+
 def login_rate_limit() -> str:
     """Flood cap on failed login requests per client address (pages and API share it)."""
     return current_app.config["LOGIN_RATE_LIMIT"]

@@ -24,9 +24,11 @@ def init_app(app) -> None:
     if seed not in SEEDERS:
         SEEDERS.append(seed)
     action_performed.connect(on_action_performed)
-    from ..core.timeline import value_labels
+    from ..core.timeline import field_labels, value_labels
+    from . import labels as lb
     from . import views as v
 
     for field, mapping in (("liability", v.LIABILITY_LABELS), ("payer_route", v.PAYER_ROUTE_LABELS),
                            ("present", v.PRESENT_LABELS), ("status", v.DOC_STATUS_LABELS)):
         value_labels(field, mapping, "claim")
+    field_labels(lb.FIELD_LABELS, "claim")

@@ -8,14 +8,25 @@ from flask_smorest.fields import Upload
 from marshmallow import Schema, fields
 
 from ..auth.permissions import get_or_404, require, require_group_wide
-from ..core.api import register_case_routes
-from ..core.http import page_schema, paginate
+from ..cases.api import register_case_routes
 from ..core.errors import Conflict
+from ..core.http import page_schema, paginate
 from ..documents import services as documents
 from . import queries, services
 from .models import Claim, Insurer
-from .schemas import (ClaimChecklistOut, ClaimIn, ClaimOut, ClaimQuery, InsurerIn, InsurerOut, InsurerPatch,
-                      InsurerQuery, ClaimReceivablesQuery, ClaimUploadForm, ClaimUploadOut)
+from .presenters import ClaimOut
+from .schemas import (
+    ClaimChecklistOut,
+    ClaimIn,
+    ClaimQuery,
+    ClaimReceivablesQuery,
+    ClaimUploadForm,
+    ClaimUploadOut,
+    InsurerIn,
+    InsurerOut,
+    InsurerPatch,
+    InsurerQuery,
+)
 from .workflow import WF
 
 blp = Blueprint("claims_api", __name__, url_prefix="/api/v1", description="Insurance claims and insurers")

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from ..auth.permissions import scoped
-from ..core.api import case_list
+from ..cases.api import case_list
 from ..core.clock import now
 from ..customers.models import Vehicle
 from ..extensions import db

@@ -19,6 +19,7 @@ from ..extensions import db
 from ..workorders.models import WorkOrder
 from ..workorders.services import open_work_order
 from .models import Claim
+from .workflow import WF
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +75,17 @@ def not_ready_reason(claim: Claim) -> str | None:
                   state=wo.state.replace("_", " ")))
 
 
+def release_blocker(claim: Claim) -> str | None:
+    """Why the car may not leave yet (documents incomplete and no manager override), or None."""
+    if claim.state in ("closed", "rejected", "withdrawn") or claim.total_loss:
+        return None
+    if claim.documents_complete or claim.release_override_at is not None:
+        return None
+    missing = ", ".join(d.label for d in claim.missing_documents)
+    return str(_l("Cannot release the car: claim %(number)s still misses %(missing)s; a manager must record "
+                  "an override first.", number=claim.number, missing=missing))
+
+
 def claims_of_work_order(work_order_id: int) -> list[Claim]:
     return list(db.session.scalars(sa.select(Claim).where(
         Claim.work_order_id == work_order_id, Claim.state.not_in(("closed", "rejected", "withdrawn")))))
@@ -82,8 +94,6 @@ def claims_of_work_order(work_order_id: int) -> list[Claim]:
 def delivery_gates(wo: WorkOrder) -> list[tuple[str, str, dict]]:
     """The claim's hold on the car (documents incomplete, no manager override): a named delivery gate
     of the work order, shown on its page before Deliver is pressed and enforced by its deliver action."""
-    from .services import release_blocker
-
     out = []
     for claim in claims_of_work_order(wo.id):
         blocker = release_blocker(claim)
@@ -109,8 +119,6 @@ def on_action_performed(sender, case=None, action=None, event=None, context=None
     # A delivery the claim's documents hold is refused by the deliver action's own guard
     # (workorders.services.DELIVERY_GATES → delivery_gates), which every delivery runs.
     if case.state == "ready" and context.from_state != "ready":
-        from .workflow import WF
-
         for claim in claims_of_work_order(case.id):
             if claim.state != "repair":
                 continue

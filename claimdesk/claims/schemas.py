@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ..core.http import PageArgs
-from ..core.schemas import AwareDateTime, CaseOutBase, CaseQueryBase, Money
+from ..core.schemas import AwareDateTime, CaseQueryBase, Money
 from ..documents.schemas import DocumentOut
 from .models import DOC_STATUSES, DOCUMENT_KINDS, LIABILITIES, PAYER_ROUTES, PRESENT_PARTIES
 
@@ -287,69 +287,6 @@ class ClaimMoney(Schema):
     customer_owes_amount = MoneyOut()
     written_off_amount = MoneyOut()
     write_off_reason = fields.String(allow_none=True)
-
-
-class ClaimNextStepOut(Schema):
-    action = fields.String(allow_none=True)
-    label = fields.String()
-    blocked_by = fields.String(allow_none=True)
-
-
-class ClaimOut(CaseOutBase):
-    vehicle_id = fields.Integer()
-    insurer_id = fields.Integer()
-    insurer = fields.Nested(InsurerBrief)
-    plate = fields.Function(lambda c: c.vehicle.plate if c.vehicle else None)
-    customer_name = fields.Function(lambda c: c.customer.name if c.customer else None)
-    policy_number = fields.String()
-    compulsory_policy_number = fields.String(allow_none=True)
-    report_number = fields.String(allow_none=True)
-    reported_at = fields.DateTime(allow_none=True)
-    accident_at = fields.DateTime()
-    accident_place = fields.String(allow_none=True)
-    description = fields.String()
-    liability = fields.String(allow_none=True)
-    payer_route = fields.String()
-    third_party_insurer_id = fields.Integer(allow_none=True)
-    third_party_plate = fields.String(allow_none=True)
-    vehicle_arrived_at = fields.DateTime(allow_none=True)
-    work_order_id = fields.Integer(allow_none=True)
-    work_order_number = fields.Function(lambda c: c.work_order.number if c.work_order else None)
-    work_order_state = fields.Function(lambda c: c.work_order.state if c.work_order else None)
-    assessor_name = fields.String(allow_none=True)
-    assessor_phone = fields.String(allow_none=True)
-    assessor_company = fields.String(allow_none=True)
-    assessment_appointment_at = fields.DateTime(allow_none=True)
-    assessed_at = fields.DateTime(allow_none=True)
-    damage_items = fields.List(fields.Dict())
-    present = fields.List(fields.String())
-    owner_representative = fields.String(allow_none=True)
-    approved_amount = MoneyOut(allow_none=True)
-    total_loss = fields.Boolean()
-    repair_completed_at = fields.DateTime(allow_none=True)
-    invoiced_amount = MoneyOut(allow_none=True)
-    release_override_by_id = fields.Integer(allow_none=True)
-    release_override_at = fields.DateTime(allow_none=True)
-    release_override_reason = fields.String(allow_none=True)
-    submitted_at = fields.DateTime(allow_none=True)
-    authorised_by = fields.String(allow_none=True)
-    claimed_amount = MoneyOut(allow_none=True)
-    fully_paid_at = fields.DateTime(allow_none=True)
-    outcome_reason = fields.String(allow_none=True)
-    money = fields.Function(lambda c: ClaimMoney().dump(c))
-    documents_complete = fields.Boolean()
-    missing_documents = fields.Function(lambda c: [d.kind for d in c.missing_documents])
-    checklist = fields.List(fields.Nested(ClaimChecklistItemOut))
-    supplements = fields.List(fields.Nested(ClaimSupplementOut))
-    payouts = fields.List(fields.Nested(ClaimPayoutOut))
-    next_step = fields.Method("_next_step")
-
-    def _next_step(self, claim):
-        from .services import next_step
-
-        step = next_step(claim)
-        return {"action": step["action"], "label": str(step["label"]),
-                "blocked_by": str(step["blocked_by"]) if step["blocked_by"] else None}
 
 
 class ClaimQuery(CaseQueryBase):

@@ -15,10 +15,19 @@ from ..core.clock import now
 from ..core.errors import Conflict, Forbidden, GateBlocked, ValidationFailed
 from ..customers.models import Customer, Vehicle
 from ..extensions import db
-from .models import (DOCUMENT_KINDS, DOCUMENT_LABELS, ZERO, Claim, ClaimDocument, ClaimPayout, ClaimSupplement, Insurer,
-                     InsurerChange)
-
-CLOCKS = ("claim.assessment", "claim.documents", "claim.payout")
+from . import repair
+from .models import (
+    DOCUMENT_KINDS,
+    DOCUMENT_LABELS,
+    ZERO,
+    Claim,
+    ClaimDocument,
+    ClaimPayout,
+    ClaimSupplement,
+    Insurer,
+    InsurerChange,
+)
+from .workflow import WF
 
 
 def _unknown(field: str, message) -> ValidationFailed:
@@ -101,8 +110,6 @@ def active_insurer(insurer_id: int, field: str = "insurer_id") -> Insurer:
 
 # --- opening a claim (报案) --------------------------------------------------------------------------
 def open_claim(actor, data: dict) -> Claim:
-    from .workflow import WF
-
     data = dict(data)
     store_id = store_for_new(actor, data.pop("store_id", None))
     customer = db.session.get(Customer, data.pop("customer_id"))
@@ -136,10 +143,9 @@ def open_claim(actor, data: dict) -> Claim:
 
 
 def _check_assignee(user_id: int, store_id: int) -> None:
-    from ..auth.models import User
+    from ..auth.services import active_colleague
 
-    user = db.session.get(User, user_id)
-    if user is None or not user.active or (user.store_id != store_id and not user.is_group):
+    if active_colleague(user_id, store_id) is None:
         raise _unknown("assignee_id", _l("Unknown user for this store."))
 
 
@@ -197,8 +203,6 @@ def g_report_number(claim: Claim, data, ctx):
 
 
 def h_vehicle_arrived(claim: Claim, data, ctx):
-    from . import repair
-
     claim.vehicle_arrived_at = ctx.at
     work_order = repair.open_or_link(claim, data, ctx.actor)
     ctx.event_data["work_order_id"] = work_order.id
@@ -313,8 +317,6 @@ def g_no_open_supplements(claim: Claim, data, ctx):
 
 
 def g_work_order_ready(claim: Claim, data, ctx):
-    from . import repair
-
     blocker = repair.not_ready_reason(claim)
     if blocker:
         raise GateBlocked("work_order_ready", blocker)
@@ -386,17 +388,6 @@ def h_authorise_release(claim: Claim, data, ctx):
     claim.release_override_at = ctx.at
     claim.release_override_reason = data["reason"]
     ctx.event_data["missing"] = [d.kind for d in claim.missing_documents]
-
-
-def release_blocker(claim: Claim) -> str | None:
-    """Why the car may not leave yet (documents incomplete and no manager override), or None."""
-    if claim.state in ("closed", "rejected", "withdrawn") or claim.total_loss:
-        return None
-    if claim.documents_complete or claim.release_override_at is not None:
-        return None
-    missing = ", ".join(d.label for d in claim.missing_documents)
-    return str(_l("Cannot release the car: claim %(number)s still misses %(missing)s; a manager must record "
-                  "an override first.", number=claim.number, missing=missing))
 
 
 def g_documents_complete(claim: Claim, data, ctx):
@@ -506,47 +497,26 @@ h_withdraw = _outcome
 
 
 # --- the one next step ------------------------------------------------------------------------------
-def next_step(claim: Claim) -> dict:
-    """What should happen next on this claim, and what (if anything) stands in the way."""
-    from . import repair
-
-    def step(action, label, blocked_by=None):
-        return {"action": action, "label": label, "blocked_by": blocked_by}
-
-    s = claim.state
-    if s == "reported":
-        if not claim.report_number:
-            return step("update_report", _l("Record the insurer's report number"),
-                        _l("The assessment cannot be requested without the report number."))
-        return step("vehicle_arrived", _l("Receive the car (opens the insurance work order)"))
-    if s == "assessment":
-        if claim.assessment_appointment_at is None:
-            return step("schedule_assessment", _l("Book the joint assessment with the insurer's assessor"))
-        return step("assess", _l("Record the assessment: assessor, damage items, approved amount"))
-    if s == "repair":
-        if claim.pending_supplements:
-            return step("decide_supplement", _l("Get the insurer's decision on supplement %(n)s",
-                                                n=claim.pending_supplements[0].number))
-        if claim.supplements_awaiting_customer:
-            return step("customer_supplement_decision",
-                        _l("Ask the customer: pay for rejected supplement %(n)s or skip it",
-                           n=claim.supplements_awaiting_customer[0].number))
-        blocker = repair.not_ready_reason(claim)
-        if blocker:
-            return step(None, _l("Repair in progress on the work order"), blocker)
-        return step("complete_repair", _l("Mark the repair complete"))
-    if s == "documents":
-        if claim.missing_documents:
-            missing = ", ".join(d.label for d in claim.missing_documents)
-            return step("collect_document", _l("Collect and verify: %(missing)s", missing=missing))
-        return step("submit", _l("Submit to the insurer with the owner's authorisation"))
-    if s == "payout":
-        if claim.outstanding > ZERO and claim.fully_paid_at is None:
-            return step("record_payout", _l("Wait for the payout: %(amount)s outstanding",
-                                             amount=f"¥{claim.outstanding:,.2f}"))
-        return step("close", _l("Reconcile and close"))
-    return step(None, _l("Nothing to do: the claim is %(state)s.", state=s))
-
-
 def document_labels() -> list[tuple[str, str]]:
     return [(k, str(DOCUMENT_LABELS[k])) for k in DOCUMENT_KINDS]
+
+
+# --- what the actions of the state table (workflow.py) do: handler, then its gates ------------------
+WF.implement(
+    update_report=h_update_report,
+    schedule_assessment=h_schedule_assessment,
+    vehicle_arrived=(h_vehicle_arrived, g_report_number),
+    assess=h_assess,
+    supplement=h_supplement,
+    decide_supplement=h_decide_supplement,
+    customer_supplement_decision=h_customer_supplement_decision,
+    complete_repair=(h_complete_repair, g_no_open_supplements, g_work_order_ready),
+    collect_document=h_collect_document,
+    authorise_release=h_authorise_release,
+    submit=(h_submit, g_documents_complete),
+    record_payout=h_record_payout,
+    close=(h_close, g_has_payout),
+    declare_total_loss=h_total_loss,
+    reject=h_reject,
+    withdraw=h_withdraw,
+)

@@ -11,19 +11,38 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from marshmallow import ValidationError
 
+from ..auth.models import User
 from ..auth.permissions import can, get_or_404, may_edit_group_wide, require, require_group_wide
-from ..core import events, uow
+from ..auth.services import store_staff
+from ..core import events
 from ..core.errors import DomainError
 from ..core.http import paginate
 from ..core.templating import nav_item
-from ..core.web import (CASE_ENDPOINTS, HISTORY_PROVIDERS, HOME_PANELS, NUMBER_LOOKUPS, case_url, go_back, refuse,
-                        run_form_action, staff_blueprint)
+from ..core.web import (
+    CASE_ENDPOINTS,
+    HISTORY_PROVIDERS,
+    HOME_PANELS,
+    NUMBER_LOOKUPS,
+    case_url,
+    go_back,
+    refuse,
+    run_form_action,
+    staff_blueprint,
+)
 from ..customers.models import Customer
 from ..documents import services as documents
 from ..extensions import db
-from . import queries, services
+from . import presenters, queries, repair, services
 from .api import upload as api_upload
-from .models import DOCUMENT_KINDS, DOCUMENT_LABELS, LIABILITIES, PAYER_ROUTES, PRESENT_PARTIES, Claim, Insurer
+from .models import (
+    DOCUMENT_KINDS,
+    DOCUMENT_LABELS,
+    LIABILITIES,
+    PAYER_ROUTES,
+    PRESENT_PARTIES,
+    Claim,
+    Insurer,
+)
 from .schemas import ClaimIn, InsurerIn, InsurerPatch
 from .workflow import ACTION_LABELS, STATE_LABELS, STATES, WF
 
@@ -48,7 +67,7 @@ def _labels():
             "LIABILITY_LABELS": LIABILITY_LABELS, "PAYER_ROUTE_LABELS": PAYER_ROUTE_LABELS,
             "PRESENT_LABELS": PRESENT_LABELS, "DOC_STATUS_LABELS": DOC_STATUS_LABELS,
             "SUPPLEMENT_LABELS": SUPPLEMENT_LABELS, "DOCUMENT_KINDS": DOCUMENT_KINDS,
-            "case_url": case_url, "next_step": services.next_step, "options": _options}
+            "case_url": case_url, "next_step": presenters.next_step, "options": _options}
 
 
 def _options(items, key: str, label: str) -> list[tuple]:
@@ -187,15 +206,12 @@ def detail(case_id: int):
     claim = _claim(case_id)
     user = _user()
     available = {a.name for a in WF.available(claim, user)}
-    from ..auth.models import User
-
-    colleagues = db.session.scalars(db.select(User).where(User.store_id == claim.store_id, User.active.is_(True),
-                                                          User.role.in_(("advisor", "manager")))
-                                    .order_by(User.full_name)).all()
+    colleagues = db.session.scalars(store_staff(claim.store_id, ("advisor", "manager"),
+                                                order_by=User.full_name)).all()
     return render_template("claims/detail.html", claim=claim, available=available,
                            history=events.timeline("claim", claim.id), files=documents.documents_of(claim),
                            can_upload=can(user, "documents.upload") and claim.state not in WF.final_states,
-                           colleagues=colleagues, release_blocker=services.release_blocker(claim),
+                           colleagues=colleagues, release_blocker=repair.release_blocker(claim),
                            liabilities=LIABILITIES, payer_routes=PAYER_ROUTES, present_parties=PRESENT_PARTIES,
                            insurers=db.session.scalars(db.select(Insurer).order_by(Insurer.name)).all())
 
@@ -314,10 +330,10 @@ def _home_panel(user):
     claims = queries.my_open_claims(user)
     rows = []
     for c in claims:
-        step = services.next_step(c)
+        step = presenters.next_step(c)
         rows.append({"url": url_for("claims.detail", case_id=c.id), "number": c.number,
                      "title": f"{c.vehicle.plate} · {c.insurer.label} · {STATE_LABELS[c.state]}",
-                     "next": str(step["label"]), "due": None, "overdue": bool(step["blocked_by"])})
+                     "next": str(step.label), "due": None, "overdue": bool(step.blocked_by)})
     return {"title": _("Insurance claims: next steps"), "rows": rows, "more_url": url_for("claims.board"),
             "empty": _("No open claims.")}
 

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from ..core.common import common_actions
+from ..cases.actions import common_actions
 from ..core.workflow import MANAGERS, Action, Workflow, register
 from . import schemas as s
-from . import services as sv
 from .models import Claim
 
 STATES = ["reported", "assessment", "repair", "documents", "payout", "closed", "rejected", "withdrawn"]
@@ -23,62 +22,62 @@ STATE_LABELS = {
     "rejected": _l("Rejected"), "withdrawn": _l("Withdrawn"),
 }
 ADVISORS = frozenset({"advisor"})
+CLOCKS = ("claim.assessment", "claim.documents", "claim.payout")
 
 WF = register(Workflow("claim", Claim, STATES, FINAL, [
     Action("update_report", ("reported", "assessment", "repair", "documents"), roles=ADVISORS,
-           schema=s.UpdateReportIn, handler=sv.h_update_report, label=_l("Update report"),
+           schema=s.UpdateReportIn, label=_l("Update report"),
            description="Correct or complete the report: policy numbers, report number, accident, liability."),
     Action("schedule_assessment", ("reported", "assessment"), roles=ADVISORS, schema=s.ScheduleAssessmentIn,
-           handler=sv.h_schedule_assessment, label=_l("Book assessment"),
+           label=_l("Book assessment"),
            description="Book the joint assessment: the insurer's assessor and the appointment time."),
     Action("vehicle_arrived", ("reported",), "assessment", roles=ADVISORS, schema=s.VehicleArrivedIn,
-           guards=(sv.g_report_number,), handler=sv.h_vehicle_arrived, starts=("claim.assessment",),
+           starts=("claim.assessment",),
            label=_l("Car arrived"),
            description="The car is at the store: link work_order_id or open a work order with pay type "
                        "insurance. Needs the insurer's report number."),
-    Action("assess", ("assessment",), "repair", roles=ADVISORS, schema=s.AssessIn, handler=sv.h_assess,
+    Action("assess", ("assessment",), "repair", roles=ADVISORS, schema=s.AssessIn,
            stops=("claim.assessment",), label=_l("Record assessment"),
            description="The joint loss assessment (定损): assessor, damage items, approved amount, who was there."),
-    Action("supplement", ("repair",), roles=ADVISORS, schema=s.ClaimSupplementIn, handler=sv.h_supplement,
+    Action("supplement", ("repair",), roles=ADVISORS, schema=s.ClaimSupplementIn,
            label=_l("Request supplement"),
            description="Hidden damage found in repair: ask the insurer for a supplementary assessment (追加定损)."),
     Action("decide_supplement", ("repair",), roles=ADVISORS, schema=s.DecideSupplementIn,
-           handler=sv.h_decide_supplement, label=_l("Insurer's supplement decision"),
+           label=_l("Insurer's supplement decision"),
            description="Record the insurer's approval (possibly of a lower amount) or rejection of a supplement."),
     Action("customer_supplement_decision", ("repair",), roles=ADVISORS, schema=s.CustomerSupplementDecisionIn,
-           handler=sv.h_customer_supplement_decision, label=_l("Customer's decision on rejected supplement"),
+           label=_l("Customer's decision on rejected supplement"),
            description="A rejected supplement goes to the customer: pay for the work or skip it."),
     Action("complete_repair", ("repair",), "documents", roles=ADVISORS, schema=s.ClaimCompleteRepairIn,
-           guards=(sv.g_no_open_supplements, sv.g_work_order_ready), handler=sv.h_complete_repair,
            label=_l("Repair complete"),
            description="The linked work order is ready; document collection starts (the documents clock "
                        "starts unless everything is verified already)."),
-    Action("collect_document", None, roles=ADVISORS, schema=s.CollectDocumentIn, handler=sv.h_collect_document,
+    Action("collect_document", None, roles=ADVISORS, schema=s.CollectDocumentIn,
            label=_l("Record document"),
            description="Mark a checklist document received, verified or rejected (with a reason)."),
     Action("authorise_release", ("repair", "documents"), roles=MANAGERS, schema=s.ReleaseOverrideIn,
-           handler=sv.h_authorise_release, label=_l("Authorise release without documents"),
+           label=_l("Authorise release without documents"),
            description="Manager's recorded override: the car may leave before the documents are complete."),
     Action("submit", ("documents",), "payout", roles=ADVISORS, schema=s.ClaimSubmitIn,
-           guards=(sv.g_documents_complete,), handler=sv.h_submit, starts=("claim.payout",),
+           starts=("claim.payout",),
            label=_l("Submit to insurer"),
            description="Submit with the owner's authorisation; every required document must be verified."),
-    Action("record_payout", ("payout",), roles=ADVISORS, schema=s.ClaimPayoutIn, handler=sv.h_record_payout,
+    Action("record_payout", ("payout",), roles=ADVISORS, schema=s.ClaimPayoutIn,
            label=_l("Record payout"),
            description="Money received from the insurer; partial payouts add up."),
-    Action("close", ("payout",), "closed", roles=ADVISORS, schema=s.ClaimCloseIn, guards=(sv.g_has_payout,),
-           handler=sv.h_close, label=_l("Reconcile and close"),
+    Action("close", ("payout",), "closed", roles=ADVISORS, schema=s.ClaimCloseIn,
+           label=_l("Reconcile and close"),
            description="Approved vs invoiced vs paid; a shortfall is owed by the customer or written off "
                        "(manager, with a reason)."),
     Action("declare_total_loss", ("assessment", "repair"), "documents", roles=ADVISORS, schema=s.TotalLossIn,
-           handler=sv.h_total_loss, label=_l("Total loss"),
+           label=_l("Total loss"),
            description="The insurer declares the car a total loss (推定全损): no repair; collect documents "
                        "and claim the agreed value."),
-    Action("reject", None, "rejected", roles=ADVISORS, schema=s.ClaimOutcomeIn, handler=sv.h_reject,
-           cancels=sv.CLOCKS, label=_l("Insurer rejected"),
+    Action("reject", None, "rejected", roles=ADVISORS, schema=s.ClaimOutcomeIn,
+           cancels=CLOCKS, label=_l("Insurer rejected"),
            description="The insurer refuses the claim; work already done becomes the customer's to pay."),
     Action("withdraw", ("reported", "assessment", "repair", "documents"), "withdrawn", roles=ADVISORS,
-           schema=s.ClaimOutcomeIn, handler=sv.h_withdraw, cancels=sv.CLOCKS, label=_l("Withdraw"),
+           schema=s.ClaimOutcomeIn, cancels=CLOCKS, label=_l("Withdraw"),
            description="The customer withdraws the claim and pays the repair themselves."),
     *common_actions(ADVISORS),
 ], initial="reported", state_labels=STATE_LABELS))

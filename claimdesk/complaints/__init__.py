@@ -7,9 +7,10 @@ def init_app(app):
 
     if seed_complaints not in SEEDERS:
         SEEDERS.append(seed_complaints)
-    from ..core.timeline import value_labels
+    from ..core.timeline import field_labels, value_labels
     from . import labels as lb
 
     for field, mapping in (("channel", lb.CHANNEL_LABELS), ("category", lb.CATEGORY_LABELS),
                            ("severity", lb.SEVERITY_LABELS), ("attribution", lb.ATTRIBUTION_LABELS)):
         value_labels(field, mapping, "complaint")
+    field_labels(lb.FIELD_LABELS, "complaint")

@@ -5,11 +5,12 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from ..auth.permissions import get_or_404, require
-from ..core.api import register_case_routes
+from ..cases.api import register_case_routes
 from ..core.http import page_schema, paginate
 from . import queries, services
 from .models import Complaint
-from .schemas import ComplaintIn, ComplaintOut, ComplaintQuery
+from .presenters import ComplaintOut
+from .schemas import ComplaintIn, ComplaintQuery
 from .workflow import WF
 
 blp = Blueprint("complaints_api", __name__, url_prefix="/api/v1", description="Customer complaints")

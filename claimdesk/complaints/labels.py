@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from ..core.workflow import PAUSE_LABELS  # noqa: F401  (L.PAUSE_LABELS in the templates)
+
 STATE_LABELS = {
     "listen": _l("Listen"),
     "apologise": _l("Apologise"),
@@ -38,13 +40,6 @@ ATTRIBUTION_LABELS = {
     "our_fault": _l("Our fault"),
     "not_our_fault": _l("Not our fault"),
     "misunderstanding": _l("Misunderstanding"),
-}
-PAUSE_LABELS = {
-    "waiting_customer": _l("Waiting on the customer"),
-    "waiting_manufacturer": _l("Waiting on the manufacturer"),
-    "waiting_insurer": _l("Waiting on the insurer"),
-    "waiting_parts": _l("Waiting on parts"),
-    "waiting_documents": _l("Waiting on documents"),
 }
 #: staff roles as they appear beside a name in "handled by" / "met by" choices
 ROLE_LABELS = {
@@ -86,15 +81,14 @@ NEXT_STEP_SHORT = {
 
 def label(mapping: dict, key) -> str:
     return str(mapping.get(key, key or "—"))
-
-
-def next_step(c) -> str:
-    """The one next step on a complaint, in words (pages, home panel and API)."""
-    from flask_babel import gettext as _
-
-    if c.state != "closed" and c.is_paused:
-        return _("Paused (%(reason)s): resume when the wait is over.", reason=label(PAUSE_LABELS, c.pause_reason))
-    if c.state == "resolve" and c.reopen_count:
-        return _("Resolve again: the customer was not satisfied at the follow-up call (reopened %(n)s×).",
-                 n=c.reopen_count)
-    return label(NEXT_STEPS, c.state)
+#: the timeline's words for this domain's own event fields (registered with core.timeline in init_app)
+FIELD_LABELS = {
+    "attribution": _l("Attribution"), "automatic": _l("Automatic"), "compensation": _l("Compensation"),
+    "cost_to_store": _l("Cost to the store"), "customer_accepted": _l("Customer accepted"),
+    "deadline_at": _l("Deadline"), "escalated_to_name": _l("Escalated to"),
+    "external_reference": _l("External reference"), "goodwill_note": _l("Goodwill"),
+    "goodwill_total": _l("Goodwill total"), "labour_waived": _l("Labour waived"), "met_at": _l("Met at"),
+    "met_by_name": _l("Met by"), "met_where": _l("Where"), "root_cause": _l("Root cause"),
+    "severity": _l("Severity"), "work_order_description": _l("Work order"),
+    "work_order_kind": _l("Work order kind"),
+}

@@ -6,7 +6,7 @@ import re
 import sqlalchemy as sa
 
 from ..auth.permissions import scoped
-from ..core.api import case_list
+from ..cases.api import case_list
 from ..customers import validators as v
 from ..customers.models import Customer, Vehicle
 from ..extensions import db

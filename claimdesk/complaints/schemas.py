@@ -6,8 +6,7 @@ from datetime import timezone
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from ..core.schemas import AwareDateTime, CaseOutBase, CaseQueryBase, Money
-from .labels import next_step
+from ..core.schemas import AwareDateTime, CaseQueryBase, Money
 from .models import ATTRIBUTIONS, CATEGORIES, CHANNELS, SEVERITIES, STATES
 
 
@@ -106,58 +105,6 @@ class ComplaintCloseIn(Schema):
     attribution = fields.String(load_default=None, allow_none=True, validate=_choice(ATTRIBUTIONS))
     resolution = _optional_text(8000)
     version = fields.Integer()
-
-
-class ComplaintOut(CaseOutBase):
-    vehicle_id = fields.Integer(allow_none=True)
-    work_order_id = fields.Integer(allow_none=True)
-    channel = fields.String()
-    category = fields.String()
-    severity = fields.String()
-    description = fields.String()
-    external_reference = fields.String(allow_none=True)
-    deadline_at = fields.DateTime(allow_none=True)
-    created_by_id = fields.Integer(allow_none=True)
-    account = fields.String(allow_none=True)
-    met_by_id = fields.Integer(allow_none=True)
-    met_at = fields.DateTime(allow_none=True)
-    met_where = fields.String(allow_none=True)
-    listened_at = fields.DateTime(allow_none=True)
-    apology_note = fields.String(allow_none=True)
-    apologised_at = fields.DateTime(allow_none=True)
-    attribution = fields.String(allow_none=True)
-    root_cause = fields.String(allow_none=True)
-    resolution = fields.String(allow_none=True)
-    cost_to_store = fields.Decimal(places=2, as_string=True)
-    labour_waived = fields.Decimal(places=2, as_string=True)
-    discount = fields.Decimal(places=2, as_string=True)
-    compensation = fields.Decimal(places=2, as_string=True)
-    goodwill_note = fields.String(allow_none=True)
-    customer_accepted = fields.Boolean(allow_none=True)
-    resolution_work_order_id = fields.Integer(allow_none=True)
-    resolution_work_order_kind = fields.String(allow_none=True)
-    resolved_at = fields.DateTime(allow_none=True)
-    resolved_by_id = fields.Integer(allow_none=True)
-    satisfied = fields.Boolean(allow_none=True)
-    follow_up_note = fields.String(allow_none=True)
-    followed_up_at = fields.DateTime(allow_none=True)
-    reopen_count = fields.Integer()
-    escalated_to_id = fields.Integer(allow_none=True)
-    close_reason = fields.String(allow_none=True)
-    customer_name = fields.Function(lambda c: c.customer.name if c.customer else None)
-    next_step = fields.Function(lambda c: next_step(c), metadata={"description": "the one next step, in words"})
-    available_actions = fields.Method("_available", metadata={
-        "description": "actions the caller may run now (before field checks and gates)"})
-    vehicle_plate = fields.Function(lambda c: c.vehicle.plate if c.vehicle else None)
-
-
-    def _available(self, c):
-        from flask_login import current_user
-
-        from .workflow import WF
-
-        user = current_user._get_current_object() if getattr(current_user, "is_authenticated", False) else None
-        return [a.name for a in WF.available(c, user)] if user is not None else []
 
 
 class ComplaintQuery(CaseQueryBase):

@@ -10,15 +10,17 @@ from flask_babel import lazy_gettext as _l
 
 from ..auth.models import User
 from ..auth.permissions import sees_store, store_for_new
+from ..auth.services import active_colleague
 from ..core import events
 from ..core.clock import now
 from ..core.errors import Conflict, GateBlocked, ValidationFailed
 from ..core.types import money
-from ..core.workflow import Context
+from ..core.workflow import Context, action_performed
 from ..customers.models import Customer, Vehicle
 from ..extensions import db
 from ..workorders.models import WorkOrder
 from .models import EXTERNAL_CHANNELS, Complaint
+from .workflow import WF
 
 #: letters are answered within a day instead of the policy's business hours
 LETTER_FIRST_RESPONSE_SECONDS = 24 * 3600
@@ -36,8 +38,8 @@ HANDLER_ROLES = ("customer_relations", "advisor", "manager")
 
 
 def _store_user(user_id: int, store_id: int, field: str) -> User:
-    user = db.session.get(User, user_id)
-    if user is None or not user.active or (user.store_id != store_id and not user.is_group):
+    user = active_colleague(user_id, store_id)
+    if user is None:
         raise _field_error(field, _l("No active user with that id in this store."))
     if user.role not in HANDLER_ROLES:
         raise _field_error(field, _l("Complaints are handled by customer relations, advisors and managers."))
@@ -46,8 +48,6 @@ def _store_user(user_id: int, store_id: int, field: str) -> User:
 
 def open_complaint(actor, data: dict) -> Complaint:
     """Log a complaint (in `listen`) and start its first-response and resolution clocks."""
-    from .workflow import WF
-
     data = dict(data)
     requested_store = data.pop("store_id", None)
     customer = db.session.get(Customer, data["customer_id"])
@@ -263,8 +263,6 @@ def escalate(case: Complaint, data: dict, ctx: Context) -> None:
 
 def auto_escalate(case: Complaint) -> None:
     """After repeated reopens the complaint goes up the ladder by itself (a system action)."""
-    from .workflow import WF
-
     if case.reopen_count < AUTO_ESCALATE_AT_REOPEN or case.escalation_level >= TOP_ESCALATION_LEVEL:
         return
     reason = str(_l("Automatic: the customer was not satisfied at %(n)s follow-up calls.", n=case.reopen_count))
@@ -273,3 +271,22 @@ def auto_escalate(case: Complaint) -> None:
                       to_state=case.state, data={"reason": reason, "failed": "no manager to escalate to"})
         return
     WF.perform(case, "escalate", {"reason": reason, "automatic": True}, None, system=True, validated=True)
+
+
+# --- what the actions of the state table (workflow.py) do: handler, then its gates ------------------
+WF.implement(
+    listen=listen,
+    apologise=apologise,
+    resolve=resolve,
+    follow_up=follow_up,
+    escalate=escalate,
+    close=close,
+)
+
+
+def _after_action(sender, case=None, action=None, event=None, context=None, **kw):
+    if action.name == "follow_up" and context.event_data.get("reopened"):
+        auto_escalate(case)
+
+
+action_performed.connect(_after_action, sender=WF)

@@ -11,18 +11,26 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from marshmallow import ValidationError
 
-from ..auth.models import User
 from ..auth.permissions import can, get_or_404, require, sees_store, visible_store_ids
+from ..auth.services import store_staff
 from ..core import events
 from ..core.errors import DomainError
 from ..core.http import paginate
 from ..core.templating import nav_item
-from ..core.web import (CASE_ENDPOINTS, HISTORY_PROVIDERS, HOME_PANELS, NUMBER_LOOKUPS, case_url,
-                        refuse, run_form_action, staff_blueprint)
+from ..core.web import (
+    CASE_ENDPOINTS,
+    HISTORY_PROVIDERS,
+    HOME_PANELS,
+    NUMBER_LOOKUPS,
+    case_url,
+    refuse,
+    run_form_action,
+    staff_blueprint,
+)
 from ..customers import queries as customer_queries
 from ..customers.models import Customer, Vehicle
 from ..extensions import db
-from . import labels, queries, services
+from . import labels, presenters, queries, services
 from .models import Complaint
 from .schemas import ComplaintIn, ComplaintQuery
 from .services import HANDLER_ROLES
@@ -68,17 +76,13 @@ def choices(mapping: dict) -> list[tuple[str, str]]:
 
 
 def staff_choices(store_id: int, roles=None) -> list[tuple[int, str]]:
-    import sqlalchemy as sa
-
-    stmt = sa.select(User).where(User.active.is_(True), User.store_id == store_id).order_by(User.username)
-    if roles:
-        stmt = stmt.where(User.role.in_(roles))
+    stmt = store_staff(store_id, roles)
     return [(u.id, f"{u.display_name} ({labels.label(labels.ROLE_LABELS, u.role)})")
             for u in db.session.scalars(stmt)]
 
 
 def _template_globals() -> dict:
-    return {"L": labels, "next_step": labels.next_step, "choices": choices}
+    return {"L": labels, "next_step": presenters.next_step, "choices": choices}
 
 
 # --- lists ---------------------------------------------------------------------------------------

@@ -63,9 +63,6 @@ def init_app(app) -> None:
     app.jinja_env.filters["money"] = fmt_money
     app.jinja_env.filters["duration"] = fmt_duration
     app.jinja_env.add_extension("jinja2.ext.do")
-    from . import timeline
-
-    timeline.init_app(app)
 
     @app.context_processor
     def _globals():

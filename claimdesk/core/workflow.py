@@ -8,7 +8,7 @@ write the timeline event and tell subscribers (the SLA engine) — all or nothin
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
 from blinker import Namespace
@@ -17,9 +17,9 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError
 
 from ..extensions import db
+from . import events, numbering
 from .clock import now
 from .errors import Conflict, Forbidden, NotFound, ValidationFailed
-from . import events, numbering
 
 signals = Namespace()
 #: sent after every action, inside the transaction: sender=Workflow, case, action, event, context
@@ -28,6 +28,12 @@ action_performed = signals.signal("action-performed")
 MANAGERS = frozenset({"manager"})
 PAUSE_REASONS = ("waiting_customer", "waiting_insurer", "waiting_parts", "waiting_documents",
                  "waiting_manufacturer")
+#: the one set of words for a pause reason (case pages, SLA pages, the timeline, the dashboard)
+PAUSE_LABELS = {
+    "waiting_customer": _l("Waiting on the customer"), "waiting_insurer": _l("Waiting on the insurer"),
+    "waiting_parts": _l("Waiting on parts"), "waiting_documents": _l("Waiting on documents"),
+    "waiting_manufacturer": _l("Waiting on the manufacturer"),
+}
 
 
 @dataclass
@@ -58,6 +64,18 @@ class Context:
 
 
 Guard = Callable[[Any, dict, Context], None]  # raises GateBlocked
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """The one next step on a case, one shape for every case type: each domain's
+    `presenters.next_step(case)` returns it; pages, home panels and the API read it."""
+
+    label: Any  # what to do, in words
+    action: str | None = None  # the action that does it (None: waiting, or nothing left to do)
+    role: str | None = None  # who does it, when the case type names a role
+    blocked_by: Any = None  # what stands in the way, in words
+    stage: str | None = None  # work orders: the check stage to sign
 
 
 @dataclass(frozen=True)
@@ -92,6 +110,19 @@ class Workflow:
             if action.name in self.actions:
                 raise ValueError(f"{case_type}: action {action.name} declared twice")
             self.actions[action.name] = action
+
+    def implement(self, **actions) -> None:
+        """Bind what actions do: `name=handler` or `name=(handler, *guards)`.
+
+        The table (a domain's workflow.py) says who may do what from which state, with which schema
+        and which clocks; the domain's services.py, which comes after it, binds its handlers and gates
+        here — so the table never imports the services."""
+        for name, impl in actions.items():
+            handler, *guards = impl if isinstance(impl, tuple) else (impl,)
+            action = self.actions.get(name)
+            if action is None:
+                raise ValueError(f"{self.case_type}: cannot implement undeclared action {name}")
+            self.actions[name] = replace(action, handler=handler, guards=action.guards + tuple(guards))
 
     # --- reading the table -------------------------------------------------------------------
     def action(self, name: str) -> Action:

@@ -3,17 +3,22 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from marshmallow import ValidationError
 
 from ..auth.permissions import get_or_404, require
 from ..core.errors import DomainError
 from ..core.http import paginate
-from ..core.web import HISTORY_PROVIDERS, refuse, staff_blueprint
+from ..core.web import HISTORY_PROVIDERS, NUMBER_LOOKUPS, refuse, staff_blueprint
+from ..extensions import db
 from . import queries, services
 from .models import Customer, Vehicle
 from .schemas import CustomerIn, CustomerPatch, VehicleIn, VehiclePatch
+from .validators import looks_like
 
 bp = staff_blueprint("customers", __name__, url_prefix="/customers")
+#: the search box of every page: a case number jumps to its case, else customers and their cases
+search_bp = staff_blueprint("search", __name__)
 
 
 def form_dict(form) -> dict:
@@ -129,3 +134,23 @@ def edit_vehicle(vehicle_id: int):
                            errors=errors), (422 if errors else 200)
 
 
+@search_bp.route("/search")
+def search():
+    user = current_user._get_current_object()
+    q = (request.args.get("q") or "").strip()
+    if not q:
+        return render_template("customers/search.html", q=q, customers=[], cases=[])
+    if looks_like(q) == "number":
+        for lookup in NUMBER_LOOKUPS:
+            url = lookup(q.upper(), user)
+            if url:
+                return redirect(url)
+    stmt = queries.customer_search(user, {"q": q}).limit(50)
+    customers = list(db.session.scalars(stmt).unique())
+    if len(customers) == 1 and request.args.get("go") != "0":
+        return redirect(url_for("customers.detail", customer_id=customers[0].id))
+    cases = []
+    for provider in HISTORY_PROVIDERS:
+        for c in customers[:10]:
+            cases.extend(provider(c.id, user))
+    return render_template("customers/search.html", q=q, customers=customers, cases=cases)

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from ..core.clock import now
 from ..extensions import db
-from ..sla import engine
+from ..sla import batch
 from ..sla.calendar import add_business_time
 from ..sla.models import SlaClock, SlaEscalation, SlaFact, SlaPolicyVersion
 from ..sla.policies import load_calendars
@@ -76,11 +76,11 @@ def replay_ladder(store_id: int) -> int:
 def fire_due_now(store_id: int) -> int:
     """The engine's own ladder on the store's open clocks whose step is due now."""
     at = now()
-    ids = [cid for cid, _g, _l in engine.due_clock_ids(at, limit=100000)]
+    ids = [cid for cid, _g, _l in batch.due_clock_ids(at, limit=100000)]
     if not ids:
         return 0
     mine = set(db.session.scalars(sa.select(SlaClock.id).where(SlaClock.id.in_(ids), SlaClock.store_id == store_id)))
-    return engine.process_due(sorted(mine), at) if mine else 0
+    return batch.process_due(sorted(mine), at) if mine else 0
 
 
 def seed_dashboard(*, store, echo=print, **_kw) -> None:

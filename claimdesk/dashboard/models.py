@@ -34,6 +34,9 @@ WORK_ORDER_CALLBACKS = sa.Index(
     "ix_dash_work_orders_callbacks", WorkOrder.__table__.c.followed_up_at,
     postgresql_where=sa.text("satisfaction IS NOT NULL"), sqlite_where=sa.text("satisfaction IS NOT NULL"))
 
+#: the case types the dashboard reports on (its filters, its per-type sections)
+CASE_TYPES = ("work_order", "complaint", "claim")
+
 
 # --- fold-maintained read tables (migration 0007_dashboard_rollups) -----------------------------------
 # The SLA facts and the escalation ledger are append-only, so the dashboard keeps narrow, denormalised

@@ -26,8 +26,8 @@ from ..extensions import db
 from ..sla.models import SlaClock, SlaEscalation
 from ..workorders.models import WorkOrder
 from . import rollups
+from .models import CASE_TYPES
 
-CASE_TYPES = ("work_order", "complaint", "claim")
 #: backlog age buckets: (key, lower bound in days); a case falls in the last bucket whose bound it passed
 AGE_BUCKETS = (("lt1d", 0), ("1to3d", 1), ("3to7d", 3), ("7to30d", 7), ("gt30d", 30))
 #: payout ageing since submission to the insurer (days)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from .queries import CASE_TYPES
+from .models import CASE_TYPES
 
 
 class DashboardQuery(Schema):

@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..complaints.labels import CATEGORY_LABELS, CHANNEL_LABELS
 from ..core import snapshot
-from ..core.workflow import REGISTRY
+from ..core.workflow import PAUSE_LABELS, REGISTRY
 from ..sla.policies import LABELS as SLA_TIMER_LABELS
 from . import queries as q
 
@@ -27,13 +27,6 @@ PAYOUT_AGE_LABELS = {"0to30d": _l("0–30 days"), "31to60d": _l("31–60 days"),
                      "gt90d": _l("> 90 days")}
 LEVEL_LABELS = {1: _l("1 · warning to the assignee"), 2: _l("2 · breach, manager told"),
                 3: _l("3 · escalated to the store manager")}
-REASON_LABELS = {
-    "waiting_customer": _l("Waiting on the customer"),
-    "waiting_insurer": _l("Waiting on the insurer"),
-    "waiting_parts": _l("Waiting on parts"),
-    "waiting_documents": _l("Waiting on documents"),
-    "waiting_manufacturer": _l("Waiting on the manufacturer"),
-}
 
 
 def label(mapping: dict, key) -> str:
@@ -200,7 +193,8 @@ def build(data: dict, f: q.Filters, *, group_wide: bool, case_url=None) -> list[
     s = Section("paused", _l("Paused time by reason (timers ended in the period)"), [
         Column("reason", _l("Reason")), Column("clocks", _l("Timers paused"), "int"),
         Column("hours", _l("Paused h"), "hours")])
-    s.rows = [[label(REASON_LABELS, r["reason"]), r["clocks"], hours(r["seconds"])] for r in data["paused_by_reason"]]
+    s.rows = [[label(PAUSE_LABELS, r["reason"]), r["clocks"], hours(r["seconds"])]
+              for r in data["paused_by_reason"]]
     if s.rows:
         s.chart = _bar([row[0] for row in s.rows], [(_l("Paused h"), [row[2] for row in s.rows])], unit=_l("hours"))
     out.append(s)

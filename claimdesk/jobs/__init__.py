@@ -24,6 +24,7 @@ _app = None  # the app jobs run in; bound by the worker entry points
 _fake_server = None
 _fake_lock = threading.Lock()
 _connections: dict[str, Any] = {}
+_app_factory = None  # builds the app when none is bound (see set_app_factory)
 
 
 def bind_app(app) -> None:
@@ -31,13 +32,21 @@ def bind_app(app) -> None:
     _app = app
 
 
+def set_app_factory(factory) -> None:
+    """How to build the app when none is bound (a plain `rq worker`): `claimdesk.rqjob` passes
+    `create_app` — the factory sits above this package, so it is handed down, not imported."""
+    global _app_factory
+    _app_factory = factory
+
+
 def job_app():
     """The app a job runs in: the bound one, or one built on first use (plain `rq worker`)."""
     global _app
     if _app is None:
-        from ..app import create_app
-
-        _app = create_app()
+        if _app_factory is None:
+            raise RuntimeError("no claimdesk app bound to the jobs; run a plain rq worker with "
+                               "--job-class claimdesk.rqjob.AppJob")
+        _app = _app_factory()
     return _app
 
 
@@ -45,6 +54,17 @@ def _config(key: str, default=None):
     if has_app_context():
         return current_app.config.get(key, default)
     return job_app().config.get(key, default)
+
+
+def readiness() -> str:
+    """The queue's line in /readyz: "embedded", "ok" or "error: …"."""
+    if is_embedded():
+        return "embedded"
+    try:
+        connection().ping()
+        return "ok"
+    except Exception as exc:
+        return f"error: {exc.__class__.__name__}"
 
 
 def is_embedded() -> bool:

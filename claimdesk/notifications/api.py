@@ -7,7 +7,8 @@ from flask_smorest import Blueprint
 from ..auth.permissions import actor
 from ..core.http import paginate
 from . import services
-from .schemas import InboxPage, InboxQuery, MarkedOut, NotificationOut
+from .presenters import InboxPage, NotificationOut
+from .schemas import InboxQuery, MarkedOut
 
 blp = Blueprint("notifications_api", __name__, url_prefix="/api/v1", description="The caller's inbox")
 

@@ -9,44 +9,25 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-
 from rq.job import Job
 
 from .. import jobs
 from ..core import uow
 from ..core.clock import now
 from ..extensions import db
-from . import engine
+from . import rebaseline as rebaselining
+from .batch import due_clock_ids, process_due
 from .models import SlaClock
+from .scheduling import HORIZON, QUEUE, schedule_fires
 
 log = logging.getLogger(__name__)
 
-QUEUE = "sla"
 BATCH = 2000
 #: the fast path takes along other clocks due right now (one job, many clocks, under load)
 PIGGYBACK = 200
-#: steps further away than this get their RQ job from `schedule_upcoming`, not at once
-HORIZON = timedelta(hours=1)
 
-
-def fire_job_id(clock_id: int, generation: int, at: datetime) -> str:
-    return f"sla-fire-{clock_id}-g{generation}-{int(at.timestamp())}"
-
-
-def schedule_fires(items) -> None:
-    """Schedule fire_clock jobs for (clock_id, generation, at) in one Redis round trip."""
-    q = jobs.get_queue(QUEUE)
-    retry = jobs._retry()
-    with q.connection.pipeline() as pipe:
-        for clock_id, generation, at in items:
-            job = q.create_job("claimdesk.sla.jobs.fire_clock", args=(clock_id, generation),
-                               job_id=fire_job_id(clock_id, generation, at), retry=retry,
-                               result_ttl=60, failure_ttl=7 * 86400)
-            q.schedule_job(job, at, pipeline=pipe)
-        pipe.execute()
 
 
 #: RQ keeps scheduled times in whole seconds (truncated), so a job can start up to a second early
@@ -65,15 +46,15 @@ def fire_clock(clock_id: int, generation: int) -> int:
             t = now()
         elif early > EARLY_WAIT and row.next_fire_at <= t + HORIZON:  # far too early: put it back
             uow.after_commit(lambda: schedule_fires([(clock_id, generation, row.next_fire_at)]))
-    ids = [clock_id] + [i for i, _g, _l in engine.due_clock_ids(t, limit=PIGGYBACK) if i != clock_id]
-    fired = engine.process_due(ids, t)
+    ids = [clock_id] + [i for i, _g, _l in due_clock_ids(t, limit=PIGGYBACK) if i != clock_id]
+    fired = process_due(ids, t)
     if fired:
         log.info("SLA: clock %s (generation %s): %d step(s) fired", clock_id, generation, fired)
     return fired
 
 
 def fire_batch(clock_ids: list[int]) -> int:
-    fired = engine.process_due(clock_ids, now())
+    fired = process_due(clock_ids, now())
     log.info("SLA batch of %d clocks: %d step(s) fired", len(clock_ids), fired)
     return fired
 
@@ -83,7 +64,7 @@ def sweep(limit: int = 20000) -> int:
     """The safety net: clocks whose step is due (index range scan on next_fire_at) go out in batches.
     A batch job's id comes from its clocks and their levels, so a sweep that runs again before the
     batch did enqueues nothing new."""
-    due = engine.due_clock_ids(now(), limit=limit)
+    due = due_clock_ids(now(), limit=limit)
     if not due:
         return 0
     q = jobs.get_queue(QUEUE)
@@ -125,7 +106,7 @@ def rebaseline(rebaseline_id: int) -> int:
     if run is None or run.state == "done":
         return 0
     version = db.session.get(SlaPolicyVersion, run.policy_version_id)
-    moved = engine.rebaseline(version, version.store_id, now())
+    moved = rebaselining.rebaseline(version, version.store_id, now())
     run.moved = moved
     run.state = "done"
     run.finished_at = now()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from ..core.clock import utc
 from ..notifications.services import register_renderer
@@ -45,3 +46,7 @@ def _escalation(n):
     return (_("%(number)s: %(timer)s is still overdue", number=n.data.get("number"),
               timer=label(n.data.get("timer", ""))),
             _("It was due %(due)s and nobody has acknowledged the escalation.", due=_due(n)))
+
+
+#: the timeline's words for the fields of SLA events, on every case type
+FIELD_LABELS = {"late_seconds": _l("Late by"), "from_due_at": _l("Was due"), "to_due_at": _l("Now due")}

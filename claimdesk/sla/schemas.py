@@ -93,7 +93,7 @@ class RebaselineOut(Schema):
 
 
 def _remaining(clock):
-    from .engine import remaining_seconds
+    from .clock import remaining_seconds
 
     if clock.stopped_at is not None:
         return None

@@ -13,7 +13,7 @@ from ..auth.permissions import require, sees_store
 from ..core.clock import now
 from ..core.errors import Conflict, DomainError, Forbidden, NotFound
 from ..extensions import db
-from . import engine, policies
+from . import policies, rebaseline
 from .models import SlaPolicy, SlaRebaseline
 
 log = logging.getLogger(__name__)
@@ -70,7 +70,7 @@ def _version_for(user, key: str, store_id: int | None):
 def preview_rebaseline(user, key: str, store_id: int | None) -> dict:
     require("sla.policies.write", user)
     policy, version = _version_for(user, key, store_id)
-    out = engine.rebaseline_preview(version, policy.store_id, now())
+    out = rebaseline.rebaseline_preview(version, policy.store_id, now())
     return {"policy_key": key, "policy_version": version.version, "store_id": policy.store_id, **out}
 
 
@@ -80,7 +80,7 @@ def request_rebaseline(user, key: str, store_id: int | None, expected: int | Non
     policy, version = _version_for(user, key, store_id)
     if policy.store_id is None and not is_group_wide(user):
         raise Forbidden(str(_l("Only admins and group managers change the group defaults.")))
-    preview = engine.rebaseline_preview(version, policy.store_id, now())
+    preview = rebaseline.rebaseline_preview(version, policy.store_id, now())
     if expected is None or expected != preview["would_move"]:
         raise Conflict(str(_l("Preview first: %(n)s deadlines would move now; send that number as expected.",
                               n=preview["would_move"])), code="preview_mismatch", extra={"preview": preview})

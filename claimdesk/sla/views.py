@@ -15,7 +15,7 @@ from ..core.errors import DomainError, ValidationFailed
 from ..core.http import paginate
 from ..core.templating import nav_item
 from ..core.web import case_url, refuse, staff_blueprint
-from ..core.workflow import PAUSE_REASONS
+from ..core.workflow import PAUSE_LABELS, PAUSE_REASONS
 from ..extensions import db
 from . import policies, services
 from .helpers import clock_view
@@ -24,13 +24,6 @@ from .models import ACTIVE_STATES, CLOCK_STATES, RECIPIENTS, SlaClock
 bp = staff_blueprint("sla", __name__, url_prefix="/sla")
 
 UNITS = {"minutes": 60, "hours": 3600, "days": 86400}
-PAUSE_LABELS = {
-    "waiting_customer": _l("waiting on the customer"),
-    "waiting_insurer": _l("waiting on the insurer"),
-    "waiting_parts": _l("waiting on parts"),
-    "waiting_documents": _l("waiting on documents"),
-    "waiting_manufacturer": _l("waiting on the manufacturer"),
-}
 RECIPIENT_LABELS = {
     "assignee": _l("the assignee"),
     "manager": _l("after-sales managers"),

@@ -16,8 +16,8 @@ def init_app(app):
 
     if seed_work_orders not in demo.SEEDERS:
         demo.SEEDERS.append(seed_work_orders)
-    from ..core.timeline import value_labels
-    from . import views as v
+    from ..core.timeline import field_labels, value_labels
+    from . import labels as v
 
     for field, mapping in (("pay_type", v.PAY_TYPE_LABELS), ("decision", v.DECISION_LABELS),
                            ("kind", v.KIND_LABELS), ("stage", v.STAGE_LABELS), ("priority", v.PRIORITY_LABELS),
@@ -25,3 +25,4 @@ def init_app(app):
                            ("old_parts", v.OLD_PARTS_LABELS), ("payment_method", v.PAYMENT_LABELS),
                            ("outcome", v.OUTCOME_LABELS)):
         value_labels(field, mapping, "work_order")
+    field_labels(v.FIELD_LABELS, "work_order")

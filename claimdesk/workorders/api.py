@@ -1,23 +1,27 @@
 """JSON API of work orders: /api/v1/work-orders (+ actions and events), and the parts stock."""
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask.views import MethodView
-from flask_babel import gettext as _
 from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
-from ..auth.permissions import get_or_404, require, scoped, store_for_new
-from ..core.api import register_case_routes
-from ..core.errors import ValidationFailed
+from ..auth.permissions import get_or_404, require
+from ..cases.api import register_case_routes
 from ..core.http import page_schema, paginate
 from ..documents.schemas import DocumentOut
-from ..extensions import db
-from . import queries, services
-from .models import Part, WorkOrder
-from .schemas import (PartIn, PartOut, PartQuery, RecommendationList, WorkOrderBrief, WorkOrderIn,
-                      WorkOrderOut, WorkOrderQuery)
+from . import parts, queries, services
+from .models import WorkOrder
+from .presenters import WorkOrderOut
+from .schemas import (
+    PartIn,
+    PartOut,
+    PartQuery,
+    RecommendationList,
+    WorkOrderBrief,
+    WorkOrderIn,
+    WorkOrderQuery,
+)
 from .workflow import WF
 
 # Amounts are decimal strings ("1280.00") in the OpenAPI document too.
@@ -109,27 +113,10 @@ class Parts(MethodView):
     def get(self, args):
         """The store's parts stock (备品库存), searchable by part number or name."""
         user = require("workorders.read")
-        stmt = scoped(sa.select(Part), Part, user)
-        if args.get("store_id"):
-            stmt = stmt.where(Part.store_id == args["store_id"])
-        if args.get("q"):
-            q = args["q"].strip()
-            stmt = stmt.where(sa.or_(Part.part_number.like(q.upper() + "%"), Part.name.like(q + "%")))
-        return paginate(stmt.order_by(Part.part_number), args)
+        return paginate(parts.search(user, args.get("q"), args.get("store_id")), args)
 
     @blp.arguments(PartIn)
     @blp.response(201, PartOut)
     def post(self, data):
         """Add a part to the store's stock list."""
-        user = require("parts.write")
-        data = dict(data)
-        store_id = store_for_new(user, data.pop("store_id", None))
-        data["part_number"] = data["part_number"].strip().upper()
-        if db.session.scalar(sa.select(Part.id).where(Part.store_id == store_id,
-                                                      Part.part_number == data["part_number"])):
-            raise ValidationFailed(_("This part number is already in the list."),
-                                   fields={"part_number": [_("Already in this store's parts list.")]})
-        part = Part(store_id=store_id, **data)
-        db.session.add(part)
-        db.session.flush()
-        return part
+        return parts.add_part(require("parts.write"), data)

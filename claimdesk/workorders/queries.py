@@ -4,7 +4,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from ..auth.permissions import scoped
-from ..core.api import case_list
+from ..cases.api import case_list
 from ..customers.models import Customer, Vehicle
 from ..extensions import db
 from .models import OPEN_STATES, WorkOrder, WorkOrderLine

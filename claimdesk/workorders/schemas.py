@@ -9,8 +9,19 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from ..core.http import PageArgs
 from ..core.schemas import AwareDateTime, CaseOutBase, CaseQueryBase, Date
 from ..core.schemas import Money as MoneyField
-from .models import (CHECK_STAGES, DECISIONS, FOLLOW_UP_OUTCOMES, LINE_KINDS, OLD_PARTS, PAY_TYPES,
-                     PAYMENT_METHODS, PRIORITIES, SIGNATURE_CHANNELS, WARRANTY)
+from .models import (
+    CHECK_STAGES,
+    DECISIONS,
+    FOLLOW_UP_OUTCOMES,
+    LINE_KINDS,
+    OLD_PARTS,
+    PAY_TYPES,
+    PAYMENT_METHODS,
+    PRIORITIES,
+    SIGNATURE_CHANNELS,
+    WARRANTY,
+)
+
 
 def _one_of(choices):
     return validate.OneOf(choices, error=str(_l("Must be one of: %(choices)s.", choices=", ".join(choices))))
@@ -274,78 +285,6 @@ class TotalsOut(Schema):
     labour = MoneyField()
     parts = MoneyField()
     total = MoneyField()
-
-
-class WorkOrderOut(CaseOutBase):
-    vehicle_id = fields.Integer()
-    parent_id = fields.Integer(allow_none=True)
-    pay_type = fields.String()
-    appointment_at = fields.DateTime(allow_none=True)
-    mileage_km = fields.Integer()
-    mileage_reason = fields.String(allow_none=True)
-    customer_description = fields.String()
-    fuel_level = fields.Integer(allow_none=True)
-    damage = fields.List(fields.Dict())
-    valuables = fields.String(allow_none=True)
-    covers_fitted = fields.Boolean()
-    licence_checked = fields.Boolean()
-    booklet_checked = fields.Boolean()
-    diagnosis = fields.String(allow_none=True)
-    promised_at = fields.DateTime(allow_none=True)
-    signed_by = fields.String(allow_none=True)
-    signed_at = fields.DateTime(allow_none=True)
-    signature_channel = fields.String(allow_none=True)
-    has_signature_image = fields.Boolean()
-    payment_method = fields.String(allow_none=True)
-    old_parts = fields.String(allow_none=True)
-    free_wash = fields.Boolean()
-    team = fields.String(allow_none=True)
-    technician_id = fields.Integer(allow_none=True)
-    priority = fields.String()
-    dispatched_at = fields.DateTime(allow_none=True)
-    rework_count = fields.Integer()
-    repair_completed_at = fields.DateTime(allow_none=True)
-    washed_at = fields.DateTime(allow_none=True)
-    ready_at = fields.DateTime(allow_none=True)
-    customer_notified_at = fields.DateTime(allow_none=True)
-    pickup_at = fields.DateTime(allow_none=True)
-    delivered_at = fields.DateTime(allow_none=True)
-    delivered_signed_by = fields.String(allow_none=True)
-    delivery_check = fields.Dict()
-    paid_amount = MoneyField(allow_none=True)
-    paid_at = fields.DateTime(allow_none=True)
-    next_service_date = fields.Date(allow_none=True)
-    next_service_km = fields.Integer(allow_none=True)
-    preferred_callback_time = fields.String(allow_none=True)
-    followed_up_at = fields.DateTime(allow_none=True)
-    follow_up_outcome = fields.String(allow_none=True)
-    follow_up_attempts = fields.Integer()
-    satisfaction = fields.Integer(allow_none=True)
-    follow_up_note = fields.String(allow_none=True)
-    cancel_reason = fields.String(allow_none=True)
-    lines = fields.List(fields.Nested(LineOut))
-    checks = fields.List(fields.Nested(CheckOut))
-    totals = fields.Nested(TotalsOut, attribute="approved_totals",
-                           metadata={"description": "approved lines, per pay type and labour/parts"})
-    linked_cases = fields.Method("get_linked_cases", metadata={
-        "description": "cases of other modules linked to this work order that the caller may open "
-                       "(e.g. the insurance claim): case_type, case_id, number, label"})
-    delivery_gates = fields.Method("get_delivery_gates", metadata={
-        "description": "named gates that hold delivery now (when ready): gate, message"})
-
-    def get_linked_cases(self, wo):
-        from flask_login import current_user
-
-        from .services import linked_cases
-
-        user = current_user._get_current_object() if current_user else None
-        return linked_cases(wo, user) if user is not None and user.is_authenticated else []
-
-    def get_delivery_gates(self, wo):
-        from .services import delivery_blockers
-
-        return [{"gate": g, "message": m} for g, m in delivery_blockers(wo)] if wo.state == "ready" else []
-    estimate_totals = fields.Nested(TotalsOut, metadata={"description": "every line not declined"})
 
 
 class WorkOrderBrief(CaseOutBase):

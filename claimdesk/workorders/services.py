@@ -20,6 +20,7 @@ from ..customers.services import record_mileage
 from ..extensions import db
 from .models import Part, WorkOrder, WorkOrderCheck, WorkOrderLine
 from .schemas import WorkOrderIn, decision_of
+from .workflow import WF
 
 #: the standard items of each check; a check may send its own list
 CHECK_ITEMS = {
@@ -104,8 +105,6 @@ def create_work_order(actor, data: dict, *, system: bool = False) -> WorkOrder:
         created_at=at, updated_at=at, damage=[],
     )
     _apply_check_in(wo, data)
-    from .workflow import WF
-
     summary = {k: v for k, v in data.items() if k not in ("store_id",)}
     WF.start(wo, actor, summary)
     return wo
@@ -120,11 +119,10 @@ def _get_or_field_error(model, ident, actor, field):
 
 
 def _check_staff(user_id: int, store_id: int, field: str, role: str | None = None):
-    from ..auth.models import User
+    from ..auth.services import active_colleague
 
-    user = db.session.get(User, user_id)
-    if user is None or not user.active or (user.store_id != store_id and not user.is_group) \
-            or (role and user.role not in (role, "manager")):
+    user = active_colleague(user_id, store_id)
+    if user is None or (role and user.role not in (role, "manager")):
         raise ValidationFailed(_s(_l("No such active colleague in this store.")),
                                fields={field: [_s(_l("Unknown user for this store."))]})
     return user
@@ -625,3 +623,24 @@ def photos_of(wo: WorkOrder) -> list[Photo]:
             CaseEvent.case_type == wo.CASE_TYPE, CaseEvent.case_id == wo.id, CaseEvent.action == "photo_added")):
         meta[(ev.data or {}).get("document_id")] = ev.data or {}
     return [Photo(d, meta.get(d.id, {}).get("panel"), meta.get(d.id, {}).get("note")) for d in docs]
+
+
+# --- what the actions of the state table (workflow.py) do: handler, then its gates ------------------
+WF.implement(
+    check_in=check_in,
+    estimate=estimate,
+    remove_line=remove_line,
+    decide_warranty=decide_warranty,
+    authorise=(authorise, gate_has_estimate, gate_warranty_decided),
+    dispatch=dispatch,
+    request_extra_work=request_extra_work,
+    decide_extra_work=decide_extra_work,
+    complete_repair=(complete_repair, gate_no_pending_extra),
+    pass_check=(pass_check, gate_check_order),
+    fail_check=fail_check,
+    wash=wash,
+    notify_customer=notify_customer,
+    deliver=(deliver, gate_deliverable),
+    follow_up=follow_up,
+    cancel=cancel,
+)

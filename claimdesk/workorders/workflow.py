@@ -1,13 +1,13 @@
 """The work order's state table (api.md): reception → estimated → authorised → in_repair →
-quality_check → ready → delivered → closed, plus cancelled. SLA clocks are only declared here."""
+quality_check → ready → delivered → closed, plus cancelled. SLA clocks are only declared here;
+what each action does (handler and gates) is bound by services.py with `WF.implement`."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from ..core.common import common_actions
+from ..cases.actions import common_actions
 from ..core.workflow import Action, Workflow, register
 from . import schemas as s
-from . import services as sv
 from .models import STATES, WorkOrder
 
 ADVISOR = frozenset({"advisor"})
@@ -24,51 +24,51 @@ STATE_LABELS = {
 }
 
 WF = register(Workflow("work_order", WorkOrder, STATES, {"closed", "cancelled"}, [
-    Action("check_in", ("reception", "estimated"), None, roles=ADVISOR, schema=s.CheckInIn, handler=sv.check_in,
+    Action("check_in", ("reception", "estimated"), None, roles=ADVISOR, schema=s.CheckInIn,
            label=_l("Update check-in sheet"),
            description="Record the check-in sheet: mileage, fuel, existing damage, valuables, documents, diagnosis."),
     Action("estimate", ("reception", "estimated"), "estimated", roles=ADVISOR, schema=s.EstimateIn,
-           handler=sv.estimate, label=_l("Save estimate"),
+           label=_l("Save estimate"),
            description="Labour and parts lines (proposed). replace=true (default) replaces the proposed lines."),
-    Action("remove_line", ("estimated",), None, roles=ADVISOR, schema=s.LineRefIn, handler=sv.remove_line,
+    Action("remove_line", ("estimated",), None, roles=ADVISOR, schema=s.LineRefIn,
            label=_l("Remove line"), description="Remove a proposed estimate line."),
     Action("decide_warranty", ("reception", "estimated"), None, roles=ADVISOR, schema=s.DecideWarrantyIn,
-           handler=sv.decide_warranty, label=_l("Record warranty decision"),
+           label=_l("Record warranty decision"),
            description="Per line: covered, not_covered or pending (manufacturer approval)."),
-    Action("authorise", ("estimated",), "authorised", roles=ADVISOR, schema=s.AuthoriseIn, handler=sv.authorise,
-           guards=(sv.gate_has_estimate, sv.gate_warranty_decided), starts=(PROMISED,),
+    Action("authorise", ("estimated",), "authorised", roles=ADVISOR, schema=s.AuthoriseIn,
+           starts=(PROMISED,),
            label=_l("Customer authorises"),
            description="The customer signs the work order: per-line decisions (default: approve every proposed "
                        "line), promised completion time, payment method, old parts, free wash."),
-    Action("dispatch", ("authorised",), "in_repair", roles=WORKSHOP, schema=s.DispatchIn, handler=sv.dispatch,
+    Action("dispatch", ("authorised",), "in_repair", roles=WORKSHOP, schema=s.DispatchIn,
            label=_l("Dispatch"), description="Send the job to a team (and technician) with a priority."),
     Action("request_extra_work", ("in_repair",), None, roles=FLOOR, schema=s.RequestExtraIn,
-           handler=sv.request_extra_work, starts=(EXTRA,), label=_l("Request additional work"),
+           starts=(EXTRA,), label=_l("Request additional work"),
            description="New lines found during repair; they wait for the customer's decision."),
     Action("decide_extra_work", ("in_repair",), None, roles=ADVISOR, schema=s.DecideExtraIn,
-           handler=sv.decide_extra_work, label=_l("Record customer's decision"),
+           label=_l("Record customer's decision"),
            description="Per line approved or declined, with who decided and how."),
     Action("complete_repair", ("in_repair",), "quality_check", roles=WORKSHOP, schema=s.CompleteRepairIn,
-           handler=sv.complete_repair, guards=(sv.gate_no_pending_extra,), label=_l("Repair complete"),
+           label=_l("Repair complete"),
            description="Every approved line is done; the checks follow."),
-    Action("pass_check", ("quality_check",), None, roles=WORKSHOP, schema=s.CheckIn, handler=sv.pass_check,
-           guards=(sv.gate_check_order,), label=_l("Sign check passed"),
+    Action("pass_check", ("quality_check",), None, roles=WORKSHOP, schema=s.CheckIn,
+           label=_l("Sign check passed"),
            description="Self-check, then team-leader check, then final QC; the final one makes the car ready."),
     Action("fail_check", ("quality_check",), "in_repair", roles=WORKSHOP, schema=s.FailCheckIn,
-           handler=sv.fail_check, label=_l("Check failed: back to repair"),
+           label=_l("Check failed: back to repair"),
            description="A failed check sends the job back to repair and counts a rework."),
-    Action("wash", ("quality_check", "ready"), None, roles=WORKSHOP, schema=s.WashIn, handler=sv.wash,
+    Action("wash", ("quality_check", "ready"), None, roles=WORKSHOP, schema=s.WashIn,
            label=_l("Car washed")),
-    Action("notify_customer", ("ready",), None, roles=ADVISOR, schema=s.NotifyIn, handler=sv.notify_customer,
+    Action("notify_customer", ("ready",), None, roles=ADVISOR, schema=s.NotifyIn,
            label=_l("Customer notified"), description="The customer is called and a pickup time agreed."),
-    Action("deliver", ("ready",), "delivered", roles=ADVISOR, schema=s.DeliverIn, handler=sv.deliver,
-           guards=(sv.gate_deliverable,), starts=(FOLLOW_UP,), label=_l("Deliver"),
+    Action("deliver", ("ready",), "delivered", roles=ADVISOR, schema=s.DeliverIn,
+           starts=(FOLLOW_UP,), label=_l("Deliver"),
            description="Internal delivery check, settlement, declined items signed, payment, next service."),
-    Action("follow_up", ("delivered",), None, roles=CALLBACK, schema=s.FollowUpIn, handler=sv.follow_up,
+    Action("follow_up", ("delivered",), None, roles=CALLBACK, schema=s.FollowUpIn,
            label=_l("Record callback"),
            description="The callback within 3 days: outcome, satisfaction 1-5, note. Reached closes the case."),
     Action("cancel", ("reception", "estimated", "authorised", "in_repair"), "cancelled", roles=ADVISOR,
-           schema=s.CancelIn, handler=sv.cancel, cancels=(PROMISED, EXTRA, FOLLOW_UP), label=_l("Cancel"),
+           schema=s.CancelIn, cancels=(PROMISED, EXTRA, FOLLOW_UP), label=_l("Cancel"),
            description="Cancel the work order (reason required); running clocks are cancelled."),
     *common_actions(FLOOR),
 ], initial="reception", state_labels=STATE_LABELS))

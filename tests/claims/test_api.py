@@ -11,7 +11,14 @@ from claimdesk.core import uow
 from claimdesk.core.clock import now, set_now
 from claimdesk.extensions import db
 from claimdesk.workorders.models import WorkOrder
-from tests.claims.factories import InsurerFactory, advance, claim_fields, new_claim, ready_work_order, verify_all
+from tests.claims.factories import (
+    InsurerFactory,
+    advance,
+    claim_fields,
+    new_claim,
+    ready_work_order,
+    verify_all,
+)
 from tests.factories import CustomerFactory, UserFactory, VehicleFactory
 
 
@@ -338,7 +345,7 @@ def test_release_override_is_manager_only(claim, advisor, manager, api_as):
 
 
 def test_work_order_delivery_held_until_documents_or_override(claim, advisor, manager):
-    from claimdesk.claims.services import release_blocker
+    from claimdesk.claims.repair import release_blocker
 
     advance(claim, advisor, "documents")
     assert "override" in release_blocker(claim)

@@ -19,9 +19,8 @@ from claimdesk.core.clock import now, set_now
 from claimdesk.core.models import CaseEvent
 from claimdesk.core.workflow import action_performed
 from claimdesk.extensions import db
-from claimdesk.sla import cache
-from claimdesk.sla.jobs import fire_job_id
 from claimdesk.sla.models import SlaClock
+from claimdesk.sla.scheduling import fire_job_id
 from tests.core.test_workflow import WF, Widget
 from tests.factories import CustomerFactory
 

@@ -8,8 +8,8 @@ import sqlalchemy as sa
 from marshmallow import Schema, fields
 from sqlalchemy.orm import Mapped, mapped_column
 
+from claimdesk.cases.actions import common_actions
 from claimdesk.core import events, numbering, uow
-from claimdesk.core.common import common_actions
 from claimdesk.core.errors import Conflict, Forbidden, GateBlocked, NotFound, ValidationFailed
 from claimdesk.core.models import CaseCounter, CaseEvent, CaseMixin
 from claimdesk.core.workflow import Action, Workflow, action_performed
@@ -237,3 +237,24 @@ def test_numbers_past_six_digits_keep_every_digit(store, advisor):
 def test_system_actions_skip_the_role_check(widget):
     event = WF.perform(widget, "grow", {"size": 2}, None, system=True)
     assert event.actor_id is None and widget.state == "grown"
+
+
+def test_implement_binds_handler_and_gates_to_a_declared_action():
+    table = Workflow("gadget_t", Widget, ["open", "done"], {"done"}, [
+        Action("finish", ("open",), "done", roles=frozenset({"advisor"}), schema=GrowIn),
+    ], initial="open")
+    table.implement(finish=(_grow, _must_be_big))
+    assert table.actions["finish"].handler is _grow
+    assert table.actions["finish"].guards == (_must_be_big,)
+    with pytest.raises(ValueError, match="undeclared action"):
+        table.implement(explode=_grow)
+
+
+@pytest.mark.parametrize("case_type", ["work_order", "complaint", "claim"])
+def test_every_case_action_is_implemented(app, case_type):
+    """The tables declare, services.py binds (the shared actions come with theirs from cases.actions):
+    an action left without a handler would move the case without doing its work."""
+    from claimdesk.core.workflow import REGISTRY
+
+    missing = [name for name, action in REGISTRY[case_type].actions.items() if action.handler is None]
+    assert missing == []

@@ -130,8 +130,9 @@ def test_exports_equal_the_page(data, group_manager, login, client):
 
 
 def _kinds(key):
-    from claimdesk.dashboard import sections, services
     from flask_login import current_user  # noqa: F401
+
+    from claimdesk.dashboard import sections, services
 
     f = services.Filters(store_ids=None, date_from=NOW - timedelta(days=30), date_to=NOW, case_type=None, now=NOW)
     empty = {"urgent": [], "by_policy": [], "by_holder": [], "by_store": [], "by_insurer": [], "backlog": [],
@@ -148,17 +149,18 @@ def _kinds(key):
 
 
 def test_acknowledge_in_place(store, manager, clerk, login, client):
-    from claimdesk.sla import engine
+    import sqlalchemy as sa
+
+    from claimdesk.extensions import db
+    from claimdesk.sla import batch
     from claimdesk.sla.models import SlaClock
     from tests.complaints.factories import open_complaint
-    from claimdesk.extensions import db
-    import sqlalchemy as sa
 
     clock.set_now(NOW - timedelta(days=2))
     complaint = open_complaint(clerk, store=store)
     clock.set_now(NOW)
-    ids = [c for c, _g, _l in engine.due_clock_ids(NOW)]
-    engine.process_due(ids, NOW)
+    ids = [c for c, _g, _l in batch.due_clock_ids(NOW)]
+    batch.process_due(ids, NOW)
     uow.commit()
     assert complaint.escalation_level >= 1
     login(manager)

@@ -16,7 +16,7 @@ from claimdesk import i18n
 from claimdesk.claims.workflow import WF as CLAIMS
 from claimdesk.complaints.workflow import WF as COMPLAINTS
 from claimdesk.core import clock, uow
-from claimdesk.sla import engine
+from claimdesk.sla import batch
 from claimdesk.workorders.workflow import WF as WORK_ORDERS
 from tests.claims.factories import InsurerFactory, advance, new_claim
 from tests.complaints.factories import open_complaint
@@ -110,7 +110,7 @@ def cases(store, advisor, clerk, make_user):
 
     # A day later nobody has acted on the new complaint or the assessment: the SLA jobs breach them.
     clock.set_now(T0 + timedelta(days=1))
-    engine.process_due([c for c, _g, _l in engine.due_clock_ids(clock.now())])
+    batch.process_due([c for c, _g, _l in batch.due_clock_ids(clock.now())])
     uow.commit()
     return data
 

@@ -10,13 +10,13 @@ from claimdesk.core import uow
 from claimdesk.extensions import db
 from claimdesk.notifications import services
 from claimdesk.notifications.models import Notification
-from claimdesk.sla import engine
+from claimdesk.sla import batch
 from tests.sla.conftest import move
 
 
 def breach():
     move(timedelta(minutes=61))
-    engine.process_due([c for c, _g, _l in engine.due_clock_ids(core_clock.now())])
+    batch.process_due([c for c, _g, _l in batch.due_clock_ids(core_clock.now())])
     uow.commit()
 
 
@@ -63,7 +63,7 @@ def test_email_copy_is_a_job_that_sends_once(app, monkeypatch, policies, gadget,
     monkeypatch.setitem(app.config, "SMTP_URL", "smtp://mail.example.com:25")
     monkeypatch.setattr(services, "smtp_send", lambda url, msg: sent.append((url, msg["To"], msg["Subject"])))
     move(timedelta(minutes=46))
-    engine.process_due([c for c, _g, _l in engine.due_clock_ids(core_clock.now())])
+    batch.process_due([c for c, _g, _l in batch.due_clock_ids(core_clock.now())])
     uow.commit()
     n = db.session.scalar(sa.select(Notification).where(Notification.user_id == ladder_people["assignee"].id))
     from claimdesk import jobs

@@ -7,7 +7,7 @@ from marshmallow import Schema, fields
 from sqlalchemy.orm import Mapped, mapped_column
 
 from claimdesk.core import numbering
-from claimdesk.core.common import common_actions
+from claimdesk.cases.actions import common_actions
 from claimdesk.core.models import CaseMixin
 from claimdesk.core.workflow import REGISTRY, Action, Workflow, register
 from claimdesk.extensions import db

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from claimdesk.core import clock as core_clock
 from claimdesk.core import uow
 from claimdesk.extensions import db
-from claimdesk.sla import engine
+from claimdesk.sla import batch
 from claimdesk.sla.jobs import rebaseline as rebaseline_job
 from claimdesk.sla.models import SlaClock, SlaPolicy, SlaPolicyVersion, SlaRebaseline
 from tests.sla.casetype import open_gadget
@@ -118,7 +118,7 @@ def test_policy_change_applies_to_new_clocks_and_rebaseline_moves_open_ones(
 
 def test_rebaseline_never_moves_a_breached_clock(api_as, manager, policies, gadget):
     move(timedelta(minutes=61))
-    engine.process_due([c for c, _g, _l in engine.due_clock_ids(core_clock.now())])
+    batch.process_due([c for c, _g, _l in batch.due_clock_ids(core_clock.now())])
     uow.commit()
     api = api_as(manager)
     api.put("sla/policies/gadget.reply", {"target_seconds": 86400})

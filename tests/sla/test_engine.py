@@ -11,7 +11,7 @@ from claimdesk.core import events, uow
 from claimdesk.core.errors import Conflict
 from claimdesk.extensions import db
 from claimdesk.notifications.models import Notification
-from claimdesk.sla import engine
+from claimdesk.sla import batch
 from claimdesk.sla.jobs import fire_clock
 from claimdesk.sla.models import SlaClock, SlaEscalation, SlaFact, SlaPause
 from tests.sla.casetype import WF, open_gadget
@@ -34,7 +34,7 @@ def inbox(user):
 
 
 def fire_due():
-    n = engine.process_due([i for i, _g, _l in engine.due_clock_ids(core_clock.now())])
+    n = batch.process_due([i for i, _g, _l in batch.due_clock_ids(core_clock.now())])
     uow.commit()
     return n
 

@@ -103,7 +103,7 @@ def test_paused_marker(app, policies, gadget, ladder_people):
         left = str(render_template_string("{{ sla_time_left(case) }}", case=gadget))
         summary = str(render_template_string("{{ sla_clock_summary(case) }}", case=gadget))
     assert "data-paused" in left and "paused" in left
-    assert "waiting on the customer" in summary
+    assert "Waiting on the customer" in summary
 
 
 def test_a_list_of_fifty_cases_costs_one_query(app, policies, store, customer, ladder_people):

@@ -4,9 +4,9 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 
-from ..extensions import db
-from .errors import Conflict, ValidationFailed
-from .workflow import PAUSE_REASONS, Action, Context
+from ..auth.services import active_colleague
+from ..core.errors import Conflict, ValidationFailed
+from ..core.workflow import PAUSE_REASONS, Action, Context
 
 
 class AssignIn(Schema):
@@ -32,10 +32,8 @@ class EmptyIn(Schema):
 
 
 def _assign(case, data, ctx: Context):
-    from ..auth.models import User
-
-    user = db.session.get(User, data["assignee_id"])
-    if user is None or not user.active or (user.store_id != case.store_id and not user.is_group):
+    user = active_colleague(data["assignee_id"], case.store_id)
+    if user is None:
         raise ValidationFailed(str(_l("No active user with that id in this store.")),
                                fields={"assignee_id": [str(_l("Unknown user for this store."))]})
     ctx.event_data["from_assignee_id"] = case.assignee_id

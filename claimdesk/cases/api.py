@@ -9,9 +9,9 @@ import sqlalchemy as sa
 from flask_smorest import Blueprint
 
 from ..auth.permissions import actor, get_or_404, require, scoped
-from . import events
-from .schemas import EventList
-from .workflow import Workflow
+from ..core import events
+from ..core.schemas import EventList
+from ..core.workflow import Workflow
 
 
 def load_case(workflow: Workflow, case_id: int, user, *, for_update: bool = False):
