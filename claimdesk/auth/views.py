@@ -13,7 +13,7 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from ..core import uow
-from ..core.errors import DomainError
+from ..core.errors import Conflict, DomainError, ValidationFailed
 from ..core.web import refuse, staff_blueprint
 from ..extensions import db, limiter
 from . import services
@@ -138,12 +138,11 @@ def toggle_user(user_id: int):
 
         raise NotFound(_("Unknown user."))
     if user.id == me.id:
-        flash(_("You cannot deactivate yourself."), "danger")
-    else:
-        user.active = not user.active
-        user.locked_until = None
-        flash(_("%(name)s is now %(state)s.", name=user.username,
-                state=_("active") if user.active else _("inactive")), "success")
+        return refuse(Conflict(_("You cannot deactivate yourself.")), back=url_for("admin.users"))
+    user.active = not user.active
+    user.locked_until = None
+    flash(_("%(name)s is now %(state)s.", name=user.username,
+            state=_("active") if user.active else _("inactive")), "success")
     return redirect(url_for("admin.users"))
 
 
@@ -173,11 +172,11 @@ def settings():
     if request.method == "POST":
         new = request.form.get("new_password", "")
         if new and not user.check_password(request.form.get("current_password", "")):
-            flash(_("The current password is wrong; nothing was changed."), "danger")
-            return redirect(url_for("admin.settings"))
+            return refuse(ValidationFailed(_("The current password is wrong; nothing was changed.")),
+                          back=url_for("admin.settings"))
         if new and len(new) < 8:
-            flash(_("The new password needs at least 8 characters."), "danger")
-            return redirect(url_for("admin.settings"))
+            return refuse(ValidationFailed(_("The new password needs at least 8 characters.")),
+                          back=url_for("admin.settings"))
         if new:
             user.set_password(new)
         locale = request.form.get("locale") or None

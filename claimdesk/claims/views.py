@@ -13,7 +13,7 @@ from marshmallow import ValidationError
 
 from ..auth.permissions import can, get_or_404, require
 from ..core import events
-from ..core.errors import DomainError
+from ..core.errors import DomainError, ValidationFailed
 from ..core.http import paginate
 from ..core.templating import nav_item
 from ..core.web import (CASE_ENDPOINTS, HISTORY_PROVIDERS, HOME_PANELS, NUMBER_LOOKUPS, case_url, go_back, refuse,
@@ -218,8 +218,7 @@ def upload(case_id: int):
     file = request.files.get("file")
     kind = request.form.get("kind")
     if file is None or not file.filename or kind not in DOCUMENT_KINDS:
-        flash(_("Choose the document kind and a file."), "danger")
-        return go_back(back)
+        return refuse(ValidationFailed(_("Choose the document kind and a file.")), back=back)
     try:
         api_upload(claim, {"kind": kind, "note": request.form.get("note") or None}, file, user)
     except DomainError as err:
