@@ -13,7 +13,7 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from ..core import uow
-from ..core.errors import DomainError, Forbidden, NotFound
+from ..core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from ..core.web import refuse, staff_blueprint
 from ..extensions import db, limiter
 from . import services
@@ -154,11 +154,10 @@ def toggle_user(user_id: int):
         raise NotFound(_("Unknown user."))  # another store's account: as if it did not exist
     require_user_scope(me, user.store_id, user.is_group)
     if user.id == me.id:
-        flash(_("You cannot deactivate yourself."), "danger")
-    else:
-        services.set_active(user, not user.active)  # deactivation ends every session and token at once
-        flash(_("%(name)s is now %(state)s.", name=user.username,
-                state=_("active") if user.active else _("inactive")), "success")
+        return refuse(Conflict(_("You cannot deactivate yourself.")), back=url_for("admin.users"))
+    services.set_active(user, not user.active)  # deactivation ends every session and token at once
+    flash(_("%(name)s is now %(state)s.", name=user.username,
+            state=_("active") if user.active else _("inactive")), "success")
     return redirect(url_for("admin.users"))
 
 
@@ -190,13 +189,12 @@ def settings():
     if request.method == "POST":
         new = request.form.get("new_password", "")
         if new and not user.check_password(request.form.get("current_password", "")):
-            flash(_("The current password is wrong; nothing was changed."), "danger")
-            return redirect(url_for("admin.settings"))
+            return refuse(ValidationFailed(_("The current password is wrong; nothing was changed.")),
+                          back=url_for("admin.settings"))
         if new:
             problem = services.password_problem(new, user.username, user.full_name)
             if problem:
-                flash(problem, "danger")
-                return redirect(url_for("admin.settings"))
+                return refuse(ValidationFailed(problem), back=url_for("admin.settings"))
             # every token and every other session of this user ends; this one goes on
             services.set_password(user, new, keep_session=g.get("user_session"))
         locale = request.form.get("locale") or None

@@ -15,7 +15,7 @@ from ..auth.models import User
 from ..auth.permissions import can, get_or_404, may_edit_group_wide, require, require_group_wide
 from ..auth.services import store_staff
 from ..core import events
-from ..core.errors import DomainError
+from ..core.errors import DomainError, ValidationFailed
 from ..core.http import paginate
 from ..core.templating import nav_item
 from ..core.web import (
@@ -234,8 +234,7 @@ def upload(case_id: int):
     file = request.files.get("file")
     kind = request.form.get("kind")
     if file is None or not file.filename or kind not in DOCUMENT_KINDS:
-        flash(_("Choose the document kind and a file."), "danger")
-        return go_back(back)
+        return refuse(ValidationFailed(_("Choose the document kind and a file.")), back=back)
     try:
         api_upload(claim, {"kind": kind, "note": request.form.get("note") or None}, file, user)
     except DomainError as err:

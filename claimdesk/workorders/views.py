@@ -12,7 +12,7 @@ from flask_login import current_user
 from ..auth.permissions import can, get_or_404, require, scoped
 from ..auth.services import store_staff
 from ..core import events
-from ..core.errors import DomainError
+from ..core.errors import Conflict, DomainError, ValidationFailed
 from ..core.http import paginate
 from ..core.templating import nav_item
 from ..core.web import (
@@ -207,8 +207,7 @@ def upload_photo(case_id: int):
     back = url_for("workorders.detail", case_id=wo.id) + "#photos"
     file = request.files.get("file")
     if file is None or not file.filename:
-        flash(_("Choose a photo to upload."), "danger")
-        return go_back(back)
+        return refuse(ValidationFailed(_("Choose a photo to upload.")), back=back)
     panel = request.form.get("panel") or None
     if panel not in dict(PANELS):
         panel = None
@@ -231,8 +230,8 @@ def print_order(case_id: int):
 def settlement(case_id: int):
     wo = _load(case_id)
     if wo.state in ("reception", "estimated", "cancelled"):
-        flash(_("There is no settlement before the customer has authorised the work."), "warning")
-        return redirect(url_for("workorders.detail", case_id=wo.id))
+        return refuse(Conflict(_("There is no settlement before the customer has authorised the work.")),
+                      back=url_for("workorders.detail", case_id=wo.id), category="warning")
     return render_template("workorders/settlement.html", wo=wo, L=labels())
 
 

@@ -21,8 +21,8 @@ from claimdesk.core.http import ClaimdeskFlask
 from claimdesk.core.web import refuse
 from claimdesk.customers.models import Vehicle
 from claimdesk.extensions import db
-from claimdesk.sla import engine
-from claimdesk.sla.jobs import fire_job_id
+from claimdesk.sla import scheduling
+from claimdesk.sla.scheduling import fire_job_id
 from claimdesk.sla.models import SlaClock
 from claimdesk.workorders.models import WorkOrderLine
 from claimdesk.workorders.services import open_work_order
@@ -60,7 +60,7 @@ def noop(tag: str) -> str:
 
 def regulator_complaint(actor, customer_id: int):
     """A complaint whose resolution clock is due within the hour: its SLA fire job is scheduled after
-    the commit (sla.engine keeps it in the session until then)."""
+    the commit (sla.scheduling keeps it in the session until then)."""
     return complaint_services.open_complaint(actor, {
         "customer_id": customer_id, "channel": "regulator", "category": "waiting_time",
         "description": "Waited two hours.", "deadline_at": now() + timedelta(minutes=40)})
@@ -185,7 +185,7 @@ def test_failing_job_changes_nothing_and_the_next_job_schedules_its_clocks(clerk
 
     assert world() == before
     assert uow.pending_effects() == 0
-    assert engine._SCHEDULE_KEY not in db.session.info  # the SLA engine's pending schedule is gone too
+    assert scheduling._SCHEDULE_KEY not in db.session.info  # the SLA engine's pending schedule is gone too
 
     # The next unit of work on the same session schedules its own clocks: a schedule left behind by
     # the failed job would have swallowed them (its after-commit flush went with the rollback).
@@ -205,12 +205,12 @@ def test_rollback_runs_the_hooks_and_drops_the_effects(clerk):
     regulator_complaint(clerk, customer.id)
     uow.on_rollback(lambda: ran.append("hook"))
     uow.after_commit(lambda: ran.append("effect"))
-    assert engine._SCHEDULE_KEY in db.session.info
+    assert scheduling._SCHEDULE_KEY in db.session.info
 
     uow.rollback()
 
     assert ran == ["hook"]
-    assert engine._SCHEDULE_KEY not in db.session.info
+    assert scheduling._SCHEDULE_KEY not in db.session.info
     uow.commit()  # the next unit of work: nothing of the rolled-back one runs
     assert ran == ["hook"]
     assert not scheduled_sla_jobs()
@@ -233,7 +233,7 @@ def test_a_plain_session_rollback_ends_the_unit_of_work_too(clerk):
     regulator_complaint(clerk, customer.id)
     jobs.enqueue(noop, "rolled-back", job_id="rolled-back")
     db.session.rollback()
-    assert engine._SCHEDULE_KEY not in db.session.info and uow.pending_effects() == 0
+    assert scheduling._SCHEDULE_KEY not in db.session.info and uow.pending_effects() == 0
     uow.commit()
     assert queued_jobs() == {q.name: ([], [], []) for q in jobs.all_queues()}
 

@@ -238,7 +238,7 @@ def test_backup_restore_and_the_clock_that_fell_due_while_down(app, committed_db
     from claimdesk.core import clock
     from claimdesk.extensions import db
     from claimdesk.jobs.worker import EmbeddedRunner
-    from claimdesk.sla.jobs import fire_job_id
+    from claimdesk.sla.scheduling import fire_job_id
 
     pg_dump, pg_restore = (pg_tool(t) for t in PG_TOOLS)
     t0 = clock.now().replace(microsecond=0)
