@@ -168,7 +168,11 @@ def main():
     finally:
         if worker is not None and worker.poll() is None:
             os.killpg(worker.pid, signal.SIGTERM)
-            worker.wait(15)
+            try:
+                worker.wait(30)
+            except subprocess.TimeoutExpired:  # a loaded machine: do not leave the database and Redis behind
+                os.killpg(worker.pid, signal.SIGKILL)
+                worker.wait()
         from claimdesk.extensions import db as _db
 
         try:

@@ -1,4 +1,5 @@
-"""A creation's own timeline event and SLA clocks ride in its numbering statement (`numbering.carry`),
+"""A creation's own timeline event and SLA clocks ride in its numbering statement
+(`numbering.assign_writing_rows`, the fast path; the ORM path writes the same rows),
 the configuration epoch is read once per request by its own query, and a case read for an action
 brings its customer and assignee in the same query (`get_or_404`).
 
