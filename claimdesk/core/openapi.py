@@ -98,6 +98,7 @@ class ErrorResponsesPlugin(BasePlugin):
                 wanted.add(422)
             if method == "post" and op.get("security") != []:
                 op.setdefault("parameters", []).append(IDEMPOTENCY_PARAMETER)
+                wanted.add(422)  # an unusable key, or a key reused for another request
             for status in wanted:
                 responses.setdefault(str(status), ERRORS[status][0])
             for code, resp in list(responses.items()):
