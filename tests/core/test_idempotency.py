@@ -132,6 +132,24 @@ def test_upload_with_a_key_is_stored_once(advisor, api_as, store):
     assert _count(Document) == 1
 
 
+def test_multipart_part_without_a_name_with_a_key(advisor, api_as, store):
+    """Found by the fuzzer: the body hash sorted the form's parts and a nameless part (None) broke it."""
+    import io
+
+    from tests.claims.factories import PNG
+
+    claim = new_claim(advisor, store, InsurerFactory())
+    boundary = "b0undary"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data\r\n\r\n1\r\n"
+            f"--{boundary}\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\npolicy\r\n"
+            f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.png\"\r\n"
+            f"Content-Type: image/png\r\n\r\n").encode() + PNG + f"\r\n--{boundary}--\r\n".encode()
+    api = api_as(advisor)
+    resp = api.post(f"claims/{claim.id}/documents", data=io.BytesIO(body), headers={"Idempotency-Key": "nameless"},
+                    content_type=f"multipart/form-data; boundary={boundary}")
+    assert resp.status_code in (201, 422), resp.get_data(as_text=True)[:300]
+
+
 def test_expired_keys_are_purged(advisor, api_as, app):
     from claimdesk.core.jobs import purge_idempotency_keys
 
