@@ -71,10 +71,11 @@ def _body_hash() -> str:
     forms by their fields and files' contents (a multipart boundary differs on every send)."""
     h = hashlib.sha256()
     if request.mimetype in FORM_TYPES:
-        for name, value in sorted(request.form.items(multi=True)):
+        # a part without a usable name comes back as None: sort by text
+        for name, value in sorted(request.form.items(multi=True), key=lambda item: (str(item[0]), item[1])):
             if name not in ("csrf_token", FORM_FIELD):
                 h.update(json.dumps([name, value]).encode())
-        for name, f in sorted(request.files.items(multi=True), key=lambda item: item[0]):
+        for name, f in sorted(request.files.items(multi=True), key=lambda item: str(item[0])):
             content = f.stream.read()
             f.stream.seek(0)
             h.update(json.dumps([name, f.filename, hashlib.sha256(content).hexdigest()]).encode())

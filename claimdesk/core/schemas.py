@@ -81,6 +81,8 @@ class Money(fields.Field):
             raise ValidationError(str(self.error_messages["invalid"])) from None
         if not raw.is_finite():
             raise ValidationError(str(self.error_messages["invalid"]))
+        if abs(raw) > MAX_AMOUNT + 1:  # before rounding: 2.9e142 cannot be quantized to cents at all
+            raise ValidationError(str(_l("Too large.")))
         result = money(raw)
         if abs(result) > MAX_AMOUNT:
             raise ValidationError(str(_l("Too large.")))

@@ -158,23 +158,24 @@ def watermark(name: str) -> int:
     return int(db.session.scalar(sa.select(RollupState.watermark).where(RollupState.name == name)) or 0)
 
 
-def facts_source(conds_for, *, direct: bool = False):
+def facts_source(conds_for, *, direct: bool = False, also=None):
     """Ended, not cancelled clocks as rows (policy_key, holder_id, store_id, insurer_id, breached,
     elapsed_seconds) — only what the stats group and sort, so the sorts stay narrow. `conds_for(columns)`
     gives the filters for a row source. direct=True reads only the SLA facts (what the copy must always
-    agree with)."""
+    agree with). `also`: a select of the same columns to add (the running clocks that breached)."""
     f = SlaFact
     tail = sa.select(f.policy_key, f.holder_id, f.store_id, Claim.insurer_id.label("insurer_id"), f.breached,
                      f.elapsed_seconds) \
         .select_from(f).outerjoin(Claim, sa.and_(f.case_type == "claim", Claim.id == f.case_id)) \
         .where(f.outcome != "cancelled", *conds_for(f))
+    extra = [also] if also is not None else []
     if direct:
-        return tail.subquery("facts")
+        return sa.union_all(tail, *extra).subquery("facts") if extra else tail.subquery("facts")
     w = watermark(FACTS)
     d = DashFact
     copy = sa.select(d.policy_key, d.holder_id, d.store_id, d.insurer_id, d.breached, d.elapsed_seconds) \
         .where(d.fact_id <= w, *conds_for(d))
-    return sa.union_all(copy, tail.where(f.id > w)).subquery("facts")
+    return sa.union_all(copy, tail.where(f.id > w), *extra).subquery("facts")
 
 
 def pauses_source(conds_for, *, direct: bool = False):

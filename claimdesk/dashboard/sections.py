@@ -113,7 +113,7 @@ def _stats(f: q.Filters) -> dict:
 
 
 # --- building the sections -----------------------------------------------------------------------------
-STAT_COLUMNS = [Column("total", _l("Ended"), "int"), Column("met", _l("Met"), "int"),
+STAT_COLUMNS = [Column("total", _l("Ended or breached"), "int"), Column("met", _l("Met"), "int"),
                 Column("breached", _l("Breached"), "int"), Column("breach_rate", _l("Breach rate %"), "pct"),
                 Column("p50", _l("Median (p50) h"), "hours"), Column("p90", _l("p90 h"), "hours")]
 
@@ -130,8 +130,14 @@ def _bar(labels, datasets, *, stacked=False, horizontal=False, unit=None) -> dic
                          for name, values in datasets]}
 
 
+#: what the SLA performance figures count (shown under each of their tables and in the report)
+STAT_NOTE = _l("Breach rate = breached ÷ all timers that ended or breached in the period: the timers "
+               "that ended in it, plus those still running whose deadline passed in it (they count as "
+               "breached from that moment). Median and p90: the counted time of the timers that ended.")
+
+
 def _stat_section(key, title, first: Column, rows: list[dict], name) -> Section:
-    s = Section(key, title, [first, *STAT_COLUMNS])
+    s = Section(key, title, [first, *STAT_COLUMNS], note=STAT_NOTE)
     s.rows = [[name(r), *_stat_cells(r)] for r in rows]
     if rows:
         s.chart = _bar([row[0] for row in s.rows],

@@ -116,7 +116,8 @@ def report():
     totals = {"total": sum(r["total"] for r in policies), "breached": sum(r["breached"] for r in policies)}
     totals["breach_rate"] = round(totals["breached"] / totals["total"], 4) if totals["total"] else None
     return render_template(
-        "dashboard/report.html", f=f, store=store, stores=queries.store_choices(user),
+        "dashboard/report.html", stat_note=sections.STAT_NOTE, f=f, store=store,
+        stores=queries.store_choices(user),
         group_wide=services.group_wide(user), period=period, month=first_day[:7], year=first_day[:4],
         until=_local_date(f.date_to, f, end=True),
         cases=queries.case_counts(f), policies=policies, totals=totals, live=queries.live_counts(f),

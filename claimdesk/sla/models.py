@@ -133,6 +133,9 @@ class SlaClock(db.Model):
                  postgresql_where=sa.text("next_fire_at IS NOT NULL"),
                  sqlite_where=sa.text("next_fire_at IS NOT NULL")),
         sa.Index("ix_sla_clocks_store_state", "store_id", "state"),
+        # the dashboard's running breaches: deadlines of the clocks not stopped, by range
+        sa.Index("ix_sla_clocks_open_due", "due_at", postgresql_where=sa.text("stopped_at IS NULL"),
+                 sqlite_where=sa.text("stopped_at IS NULL")),
         sa.CheckConstraint("state in ('running','paused','warning','breached','met','cancelled')", name="state"),
     )
 

@@ -1,5 +1,6 @@
 """core: idempotency keys — one row per (user, Idempotency-Key or one-time form token) holding the
-first response, written in the same transaction as the request's effect; purged after 24 h
+first response, written in the same transaction as the request's effect; purged after 24 h.
+sla: a partial index on the deadlines of running clocks (the dashboard counts their breaches)
 
 Revision ID: 0011_idempotency
 Revises: 0010_auth_sessions
@@ -36,9 +37,17 @@ def upgrade():
     )
     with op.batch_alter_table('idempotency_keys', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_idempotency_keys_created_at'), ['created_at'], unique=False)
+    # dashboard: clocks still running that breached in a period, read by a range of deadlines
+    with op.batch_alter_table('sla_clocks', schema=None) as batch_op:
+        batch_op.create_index('ix_sla_clocks_open_due', ['due_at'], unique=False,
+                              postgresql_where=sa.text('stopped_at IS NULL'),
+                              sqlite_where=sa.text('stopped_at IS NULL'))
 
 
 def downgrade():
+    with op.batch_alter_table('sla_clocks', schema=None) as batch_op:
+        batch_op.drop_index('ix_sla_clocks_open_due', postgresql_where=sa.text('stopped_at IS NULL'),
+                            sqlite_where=sa.text('stopped_at IS NULL'))
     with op.batch_alter_table('idempotency_keys', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_idempotency_keys_created_at'))
     op.drop_table('idempotency_keys')

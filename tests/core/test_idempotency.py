@@ -17,11 +17,16 @@ from claimdesk.claims.models import Claim
 from claimdesk.complaints.models import Complaint
 from claimdesk.core import uow
 from claimdesk.core.clock import now
-from claimdesk.core.idempotency import IdempotencyKey
 from claimdesk.customers.models import Customer
 from claimdesk.extensions import db
 from tests.claims.factories import InsurerFactory, advance, new_claim
 from tests.factories import CustomerFactory
+
+
+def _key_model():
+    from claimdesk.core.idempotency import IdempotencyKey  # imported late: absent before issue 16
+
+    return IdempotencyKey
 
 
 def _count(model) -> int:
@@ -83,7 +88,7 @@ def test_a_refused_request_stores_nothing(advisor, api_as):
     api = api_as(advisor)
     bad = api.post("customers", {"name": "A"}, headers={"Idempotency-Key": "retry-me"})
     assert bad.status_code == 422
-    assert _count(IdempotencyKey) == 0
+    assert _count(_key_model()) == 0
     # the client fixes the body and retries with the same key: it is done, not refused as "other body"
     good = api.post("customers", {"name": "A", "phone": "13812345678"}, headers={"Idempotency-Key": "retry-me"})
     assert good.status_code == 201 and _count(Customer) == 1
@@ -127,6 +132,24 @@ def test_upload_with_a_key_is_stored_once(advisor, api_as, store):
     assert _count(Document) == 1
 
 
+def test_multipart_part_without_a_name_with_a_key(advisor, api_as, store):
+    """Found by the fuzzer: the body hash sorted the form's parts and a nameless part (None) broke it."""
+    import io
+
+    from tests.claims.factories import PNG
+
+    claim = new_claim(advisor, store, InsurerFactory())
+    boundary = "b0undary"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data\r\n\r\n1\r\n"
+            f"--{boundary}\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\npolicy\r\n"
+            f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.png\"\r\n"
+            f"Content-Type: image/png\r\n\r\n").encode() + PNG + f"\r\n--{boundary}--\r\n".encode()
+    api = api_as(advisor)
+    resp = api.post(f"claims/{claim.id}/documents", data=io.BytesIO(body), headers={"Idempotency-Key": "nameless"},
+                    content_type=f"multipart/form-data; boundary={boundary}")
+    assert resp.status_code in (201, 422), resp.get_data(as_text=True)[:300]
+
+
 def test_expired_keys_are_purged(advisor, api_as, app):
     from claimdesk.core.jobs import purge_idempotency_keys
 
@@ -134,6 +157,7 @@ def test_expired_keys_are_purged(advisor, api_as, app):
     for key, phone in (("old", "13812345678"), ("new", "13987654321")):
         assert api.post("customers", {"name": key, "phone": phone},
                         headers={"Idempotency-Key": key}).status_code == 201
+    IdempotencyKey = _key_model()
     db.session.execute(sa.update(IdempotencyKey).where(IdempotencyKey.key == "old")
                        .values(created_at=now() - timedelta(hours=24, seconds=1)))
     db.session.execute(sa.update(IdempotencyKey).where(IdempotencyKey.key == "new")

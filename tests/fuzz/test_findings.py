@@ -109,3 +109,15 @@ def test_token_endpoint_needs_no_token_in_the_spec(client):
     spec = client.get("/api/v1/openapi.json").get_json()
     op = spec["paths"]["/api/v1/auth/tokens"]["post"]
     assert op["security"] == [] and {"401", "429", "422"} <= set(op["responses"])
+
+
+@pytest.mark.parametrize("amount", [2.9356023587430217e+142, -5.090976128254763e+212, "1e40", "-1E+30"])
+def test_amount_too_large_to_round_is_422(manager, api_as, store, amount):
+    """Was 500 (decimal.InvalidOperation: quantizing 2.9e142 to cents exceeds the decimal precision)."""
+    from tests.claims.factories import advance
+
+    claim = new_claim(manager, store, InsurerFactory())
+    advance(claim, manager, "repair")
+    err = _error(api_as(manager).action("claims", claim.id, "supplement", description="hidden damage",
+                                        amount=amount), 422)
+    assert err["code"] == "validation_error"

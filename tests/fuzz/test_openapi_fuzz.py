@@ -12,6 +12,8 @@ and onto the other store's rows now and then, which must answer 404 like an unkn
 from __future__ import annotations
 
 import os
+import re
+import zlib
 from collections import Counter
 
 import pytest
@@ -112,6 +114,34 @@ def steer_ids(case, data) -> None:
                 case.body[name] = _steer(case.body[name], data.ids[name], data.foreign.get(name))
 
 
+#: Values that used to answer 500 (issue 16 item 6): times in year 1 or 9999 with extreme offsets
+#: (they overflow when converted to UTC or shifted by a day) and an escaped lone surrogate (valid JSON,
+#: no text: PostgreSQL cannot store it). Generated dates are sane, so these are put in by hand.
+HOSTILE_TIMES = ("0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00", "0001-01-01", "9999-12-31")
+DATE_PARAMETERS = ("from", "to", "month", "year")
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+
+
+def hostile_values(case) -> None:
+    """In one case of three (chosen from the case itself, so runs stay deterministic), every date or
+    time in the query and the JSON body becomes an out-of-range one, and in one of six a string field of
+    the body gets a lone surrogate; the checks then demand a documented 4xx with the error body."""
+    key = zlib.crc32(repr((case.operation.label, case.query, case.body)).encode("utf-8", "surrogatepass"))
+    if key % 3:
+        return
+    hostile = HOSTILE_TIMES[key % len(HOSTILE_TIMES)]
+    for values in (case.query, case.body):
+        if not isinstance(values, dict):
+            continue
+        for name, value in list(values.items()):
+            if name in DATE_PARAMETERS or (isinstance(value, str) and ISO_DATE.match(value)):
+                values[name] = hostile
+        if values is case.body and key % 2 == 0 and case.media_type == "application/json":
+            text = next((n for n, v in values.items() if isinstance(v, str) and not ISO_DATE.match(v)), None)
+            if text:
+                values[text] = values[text][:10] + "\ud800"
+
+
 #: (operation, status) -> responses seen; CLAIMDESK_FUZZ_REPORT=path writes them out after the module
 SEEN: Counter = Counter()
 
@@ -128,6 +158,7 @@ def _report():
 @schema.parametrize()
 def test_api_conforms(case, fuzz_data, app):
     steer_ids(case, fuzz_data)
+    hostile_values(case)
     response = case.call_and_validate(headers={"Authorization": f"Bearer {fuzz_data.token}"}, checks=CHECKS,
                            app=fresh_context_app(app))
     SEEN[(case.operation.label, response.status_code)] += 1
