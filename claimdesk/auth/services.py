@@ -196,14 +196,11 @@ def record_login_failure(username: str, address: str | None) -> None:
 
 def _insert_throttle(key: str, t) -> LoginThrottle:
     """The key's row, created if missing; two first failures at once must not collide."""
-    dialect = db.session.get_bind().dialect.name
-    if dialect in ("postgresql", "sqlite"):
-        insert = __import__(f"sqlalchemy.dialects.{dialect}", fromlist=["insert"]).insert
-        db.session.execute(insert(LoginThrottle).values(key=key, failures=0, last_failure_at=t)
-                           .on_conflict_do_nothing(index_elements=["key"]))
-    else:  # pragma: no cover - only PostgreSQL and SQLite are supported
-        db.session.add(LoginThrottle(key=key, failures=0, last_failure_at=t))
-        db.session.flush()
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[db.session.get_bind().dialect.name]
+    db.session.execute(insert(LoginThrottle).values(key=key, failures=0, last_failure_at=t)
+                       .on_conflict_do_nothing(index_elements=["key"]))
     return db.session.get(LoginThrottle, key, with_for_update=True, populate_existing=True)
 
 

@@ -161,6 +161,25 @@ def toggle_user(user_id: int):
     return redirect(url_for("admin.users"))
 
 
+@admin.route("/users/<int:user_id>/password", methods=["POST"])
+def reset_password(user_id: int):
+    """An administrator sets a new password (the user forgot theirs, or it leaked): every session and API
+    token of the user ends. Same scope as deactivation."""
+    me = require("users.manage")
+    user = db.session.get(User, user_id)
+    if user is None or not (me.is_group or user.store_id == me.store_id):
+        raise NotFound(_("Unknown user."))
+    require_user_scope(me, user.store_id, user.is_group)
+    problem = services.password_problem(request.form.get("password", ""), user.username, user.full_name)
+    if problem:
+        flash(problem, "danger")
+    else:
+        services.set_password(user, request.form["password"])
+        flash(_("New password set for %(name)s; their sessions and API tokens have ended.", name=user.username),
+              "success")
+    return redirect(url_for("admin.users"))
+
+
 @admin.route("/stores", methods=["GET", "POST"])
 def stores():
     me = require("stores.manage")

@@ -83,6 +83,21 @@ def test_password_reset_from_the_command_line_ends_access(app, advisor):
     _logged_in(app, advisor, "brand-new-secret-7")
 
 
+def test_password_reset_by_an_admin_ends_access(app, make_user, advisor, other_store):
+    victim = _logged_in(app, advisor)
+    headers = _token(victim, advisor)
+    admin = _logged_in(app, make_user("admin", username="root"))
+    assert admin.post(f"/admin/users/{advisor.id}/password", data={"password": "12345678"}).status_code == 302
+    assert _in(victim)  # a weak one is refused and changes nothing
+    assert admin.post(f"/admin/users/{advisor.id}/password",
+                      data={"password": "brand-new-secret-7"}).status_code == 302
+    assert not _in(victim) and victim.get("/api/v1/me", headers=headers).status_code == 401
+    _logged_in(app, advisor, "brand-new-secret-7")
+    outsider = make_user("advisor", username="outsider", store=other_store)
+    assert admin.post(f"/admin/users/{outsider.id}/password",
+                      data={"password": "brand-new-secret-7"}).status_code == 404  # not the admin's store
+
+
 @pytest.fixture
 def lifetimes(app):
     old = app.config["SESSION_IDLE_SECONDS"], app.config["SESSION_MAX_SECONDS"]

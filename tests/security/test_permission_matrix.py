@@ -113,6 +113,7 @@ MATRIX: dict[str, R] = {
     # not leak); new stores and group-wide accounts are for a group-wide admin (tests/auth/test_admin_scope.py)
     "GET /admin/users": R(roles(ADM)), "POST /admin/users": R(roles(ADM)),
     "POST /admin/users/<int:user_id>/active": R(roles(ADM), store=True),
+    "POST /admin/users/<int:user_id>/password": R(roles(ADM), store=True),
     "GET /admin/stores": R(roles(ADM)), "POST /admin/stores": R(NOBODY, pre=roles(ADM)),
     "POST /admin/me/sessions/end": R(ALL),  # log out everywhere (the caller's own sessions and tokens)
     # customers and vehicles
