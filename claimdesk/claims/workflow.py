@@ -66,10 +66,16 @@ WF = register(Workflow("claim", Claim, STATES, FINAL, [
     Action("record_payout", ("payout",), roles=ADVISORS, schema=s.ClaimPayoutIn, handler=sv.h_record_payout,
            label=_l("Record payout"),
            description="Money received from the insurer; partial payouts add up."),
+    Action("write_off", ("repair", "documents", "payout"), roles=MANAGERS, schema=s.ClaimWriteOffIn,
+           handler=sv.h_write_off, label=_l("Write off part of the invoice"),
+           description="The dealer absorbs part of the invoice the insurer will not pay (manager, with a reason)."),
+    Action("charge_customer", ("repair", "documents", "payout"), roles=ADVISORS, schema=s.ClaimChargeCustomerIn,
+           handler=sv.h_charge_customer, label=_l("Charge the customer"),
+           description="The customer pays part of the invoice the insurer will not (consent_by recorded)."),
     Action("close", ("payout",), "closed", roles=ADVISORS, schema=s.ClaimCloseIn, guards=(sv.g_has_payout,),
            handler=sv.h_close, label=_l("Reconcile and close"),
-           description="Approved vs invoiced vs paid; a shortfall is owed by the customer or written off "
-                       "(manager, with a reason)."),
+           description="Closes only when invoiced = paid + written off + charged to the customer, to the fen; "
+                       "what is left is owed by the customer or written off (manager, with a reason)."),
     Action("declare_total_loss", ("assessment", "repair"), "documents", roles=ADVISORS, schema=s.TotalLossIn,
            handler=sv.h_total_loss, label=_l("Total loss"),
            description="The insurer declares the car a total loss (推定全损): no repair; collect documents "

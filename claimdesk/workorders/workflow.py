@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..core.common import common_actions
 from ..core.workflow import Action, Workflow, register
+from . import billing as bl
 from . import schemas as s
 from . import services as sv
 from .models import STATES, WorkOrder
@@ -64,6 +65,20 @@ WF = register(Workflow("work_order", WorkOrder, STATES, {"closed", "cancelled"},
     Action("deliver", ("ready",), "delivered", roles=ADVISOR, schema=s.DeliverIn, handler=sv.deliver,
            guards=(sv.gate_deliverable,), starts=(FOLLOW_UP,), label=_l("Deliver"),
            description="Internal delivery check, settlement, declined items signed, payment, next service."),
+    Action("add_adjustment", None, None, roles=ADVISOR, schema=s.AdjustmentIn, handler=bl.add_adjustment,
+           label=_l("Add adjustment"),
+           description="An adjustment line of the bill: goodwill discount or labour waiver (customer → dealer), "
+                       "the insurer's deductible (insurer → customer), an approved-amount shortfall (insurer → "
+                       "customer with consent, or dealer by a manager). No payer's share may go below zero."),
+    Action("remove_adjustment", None, None, roles=ADVISOR, schema=s.RemoveAdjustmentIn,
+           handler=bl.remove_adjustment, label=_l("Remove adjustment"),
+           description="Remove an adjustment line (goodwill from a complaint is changed on the complaint)."),
+    Action("record_payment", ("authorised", "in_repair", "quality_check", "ready", "delivered"), None,
+           roles=ADVISOR, schema=s.RecordPaymentIn, handler=bl.record_payment, label=_l("Record payment"),
+           description="The customer pays part of their share (a deposit, or one method of a split payment); "
+                       "never more than is still due."),
+    Action("refund", None, None, roles=ADVISOR, schema=s.RefundIn, handler=bl.refund, label=_l("Refund"),
+           description="Money back to a customer who paid more than their share (default: all of it)."),
     Action("follow_up", ("delivered",), None, roles=CALLBACK, schema=s.FollowUpIn, handler=sv.follow_up,
            label=_l("Record callback"),
            description="The callback within 3 days: outcome, satisfaction 1-5, note. Reached closes the case."),
