@@ -9,7 +9,7 @@ from ..core.api import register_case_routes
 from ..core.http import page_schema, paginate
 from . import queries, services
 from .models import Complaint
-from .schemas import ComplaintIn, ComplaintOut, ComplaintQuery
+from .schemas import ComplaintDetailOut, ComplaintIn, ComplaintOut, ComplaintQuery
 from .workflow import WF
 
 blp = Blueprint("complaints_api", __name__, url_prefix="/api/v1", description="Customer complaints")
@@ -26,7 +26,7 @@ class Complaints(MethodView):
         return paginate(queries.complaint_list(user, args), args)
 
     @blp.arguments(ComplaintIn)
-    @blp.response(201, ComplaintOut)
+    @blp.response(201, ComplaintDetailOut)
     def post(self, data):
         """Log a complaint; it starts in `listen` with its first-response and resolution clocks running."""
         user = require("complaints.create")
@@ -35,10 +35,10 @@ class Complaints(MethodView):
 
 @blp.route("/complaints/<int:complaint_id>")
 class ComplaintItem(MethodView):
-    @blp.response(200, ComplaintOut)
+    @blp.response(200, ComplaintDetailOut)
     def get(self, complaint_id):
         user = require("complaints.read")
         return get_or_404(Complaint, complaint_id, user)
 
 
-register_case_routes(blp, WF, "complaints", ComplaintOut, "complaints.read")
+register_case_routes(blp, WF, "complaints", ComplaintDetailOut, "complaints.read")

@@ -108,6 +108,15 @@ class ComplaintCloseIn(Schema):
     version = fields.Integer()
 
 
+class GoodwillGrantedOut(Schema):
+    kind = fields.String(metadata={"description": "labour_waiver | goodwill_discount | compensation"})
+    amount = fields.Decimal(places=2, as_string=True)
+    work_order_id = fields.Integer(allow_none=True)
+    work_order_number = fields.String(allow_none=True)
+    work_order_state = fields.String(allow_none=True)
+    paid_directly = fields.Boolean(metadata={"description": "a goodwill payment, not a line of a bill"})
+
+
 class ComplaintOut(CaseOutBase):
     vehicle_id = fields.Integer(allow_none=True)
     work_order_id = fields.Integer(allow_none=True)
@@ -158,6 +167,19 @@ class ComplaintOut(CaseOutBase):
 
         user = current_user._get_current_object() if getattr(current_user, "is_authenticated", False) else None
         return [a.name for a in WF.available(c, user)] if user is not None else []
+
+
+class ComplaintDetailOut(ComplaintOut):
+    """One complaint (get, create, actions): the list rows leave out what was granted."""
+
+    goodwill_granted = fields.Method("get_goodwill_granted", metadata={
+        "description": "what was actually granted: adjustment lines on work-order bills, goodwill payments "
+                       "(list of GoodwillGrantedOut)"})
+
+    def get_goodwill_granted(self, case):
+        from .services import goodwill_granted
+
+        return GoodwillGrantedOut(many=True).dump(goodwill_granted(case))
 
 
 class ComplaintQuery(CaseQueryBase):
