@@ -24,7 +24,7 @@ from ..core.workflow import PAUSE_REASONS
 from ..customers import queries as customer_queries
 from ..customers.models import Customer
 from ..extensions import db
-from . import queries, services
+from . import billing, queries, services
 from .models import (CHECK_STAGES, FOLLOW_UP_OUTCOMES, LINE_KINDS, OLD_PARTS, OPEN_STATES, PAY_TYPES,
                      PAYMENT_METHODS, PRIORITIES, SIGNATURE_CHANNELS, STATES, WARRANTY, WorkOrder)
 from .workflow import STATE_LABELS, WF
@@ -44,7 +44,7 @@ CHANNEL_LABELS = {"in_person": _l("In person"), "phone": _l("Phone"), "wechat": 
                   "email": _l("E-mail")}
 PAYMENT_LABELS = {"cash": _l("Cash"), "bank_card": _l("Bank card"), "wechat_pay": _l("WeChat Pay"),
                   "alipay": _l("Alipay"), "bank_transfer": _l("Bank transfer"),
-                  "company_account": _l("Company account")}
+                  "company_account": _l("Company account"), "split": _l("Split across methods")}
 OLD_PARTS_LABELS = {"customer_takes": _l("Customer takes the old parts"),
                     "dealer_disposes": _l("Dealer disposes of the old parts")}
 OUTCOME_LABELS = {"reached": _l("Customer reached"), "no_answer": _l("No answer"),
@@ -86,6 +86,7 @@ def labels() -> dict:
                 warranty=WARRANTY_LABELS, stages=STAGE_LABELS, priorities=PRIORITY_LABELS, channels=CHANNEL_LABELS,
                 payments=PAYMENT_LABELS, old_parts=OLD_PARTS_LABELS, outcomes=OUTCOME_LABELS, pauses=PAUSE_LABELS,
                 panels=dict(PANELS), damage_kinds=dict(DAMAGE_KINDS), check_items=CHECK_ITEM_LABELS,
+                payers=billing.PAYER_LABELS, adjustments=billing.KIND_LABELS,
                 actions={"create": _l("Work order opened"), "photo_added": _l("Photo added"),
                          **{name: a.label for name, a in WF.actions.items() if a.label}})
 
@@ -273,6 +274,7 @@ def detail_context(wo: WorkOrder, user) -> dict:
         priorities=PRIORITIES, channels=SIGNATURE_CHANNELS, payments=PAYMENT_METHODS, old_parts=OLD_PARTS,
         outcomes=FOLLOW_UP_OUTCOMES, pause_reasons=PAUSE_REASONS, stages=CHECK_STAGES,
         panels=PANELS, damage_kinds=DAMAGE_KINDS, photos=services.photos_of(wo),
+        adjustment_kinds=list(billing.KIND_LABELS.items()),
         can_upload_photos=can(user, "documents.upload") and wo.state not in ("closed", "cancelled"),
         linked=[dict(case, url=case_url(case["case_type"], case["case_id"])) for case in services.linked_cases(wo, user)])
 
@@ -377,6 +379,16 @@ def form_to_data(action: str, form, wo: WorkOrder) -> dict:
         for key in ("old_parts_handled", "car_clean", "nothing_left_inside"):
             data[key] = _bool(form, key)
         data["declined_signoff"] = [int(v) for v in form.getlist("declined_signoff") if v.isdigit()]
+    elif action == "add_adjustment":
+        for key in ("kind", "amount", "payer", "description", "agreed_by", "note"):
+            if text.get(key):
+                data[key] = text[key]
+    elif action == "remove_adjustment":
+        data["adjustment_id"] = text.get("adjustment_id")
+    elif action in ("record_payment", "refund"):
+        for key in ("method", "amount", "reference", "note"):
+            if text.get(key):
+                data[key] = text[key]
     elif action == "follow_up":
         for key in ("outcome", "satisfaction", "note"):
             if text.get(key):

@@ -41,7 +41,7 @@ def to_ready(api, shop, wo_id):
         ok(shop.action(WO, wo_id, "pass_check", stage=stage))
 
 
-def test_claim_invoices_the_work_orders_insurance_share(advisor, workshop, store, insurer, api_as):
+def test_claim_invoices_the_work_orders_insurance_share(advisor, workshop, store, insurer, api_as, login, client):
     """The demo defect: a work order billing ¥3,200.00 to the insurer, an assessment approving ¥3,900.00,
     a payout of ¥2,000.00. The claim used to invoice ¥3,900.00 and charge the customer ¥1,900.00 at close."""
     api, shop = api_as(advisor), api_as(workshop)
@@ -62,6 +62,9 @@ def test_claim_invoices_the_work_orders_insurance_share(advisor, workshop, store
     body = ok(api.action("claims", claim.id, "submit"))
     assert body["claimed_amount"] == "3200.00" and body["invoiced_amount"] == "3200.00"
     ok(api.action("claims", claim.id, "record_payout", amount="2000.00", paid_at=now().isoformat()))
+    html = login(advisor).get(f"/claims/{claim.id}").get_data(as_text=True)
+    assert "the insurance share of work order" in html and "¥3,200.00" in html and "¥1,200.00" in html
+    assert "The customer pays part of the invoice" in html
     body = ok(api.action("claims", claim.id, "close", shortfall_action="customer_owes"))
     assert body["money"]["customer_owes_amount"] == "1200.00" and body["money"]["unsettled"] == "0.00"
 
