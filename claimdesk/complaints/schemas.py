@@ -179,6 +179,8 @@ class ComplaintDetailOut(ComplaintOut):
     def get_goodwill_granted(self, case):
         from .services import goodwill_granted
 
+        if case.resolved_at is None:  # nothing is granted before a resolution: no queries
+            return []
         return GoodwillGrantedOut(many=True).dump(goodwill_granted(case))
 
 
