@@ -5,9 +5,10 @@ def init_app(app) -> None:
     from ..auth.permissions import get_or_404, require
     from ..core.workflow import action_performed
     from ..documents.services import register_case_reader
+    from ..workorders import billing as workorder_billing
     from ..workorders import services as workorder_services
     from .models import Claim
-    from .repair import delivery_gates, linked_claims, on_action_performed
+    from .repair import delivery_gates, linked_claims, money_guard, on_action_performed
 
     def read_claim(case_id, user):
         require("claims.read", user)
@@ -15,7 +16,8 @@ def init_app(app) -> None:
 
     register_case_reader(Claim.CASE_TYPE, read_claim)
     for hooks, hook in ((workorder_services.DELIVERY_GATES, delivery_gates),
-                        (workorder_services.LINKED_CASES, linked_claims)):
+                        (workorder_services.LINKED_CASES, linked_claims),
+                        (workorder_billing.MONEY_GUARDS, money_guard)):
         if hook not in hooks:
             hooks.append(hook)
     from ..demo import SEEDERS

@@ -146,9 +146,26 @@ def seed(*, store, users, customers, rng, months, cases, echo=print, **_kw):
                 WF.perform(claim, "decide_supplement", {"supplement_id": sup.id, "approved": approved,
                                                         "note": None if approved else "属旧损 (old damage)"},
                            advisor)
+                pays = False
                 if not approved:
+                    pays = rng.random() < 0.5
                     WF.perform(claim, "customer_supplement_decision",
-                               {"supplement_id": sup.id, "customer_pays": rng.random() < 0.5}, advisor)
+                               {"supplement_id": sup.id, "customer_pays": pays}, advisor)
+                # the supplement's work is a line of the work order: the insurer's if approved, the
+                # customer's if they pay for a rejected one, declined otherwise — the bill follows
+                WO.perform(wo, "request_extra_work", {"lines": [
+                    {"kind": "labour", "description": "隐损修复 hidden damage repair", "quantity": "1",
+                     "unit_price": str(extra), "pay_type": "insurance" if approved else "customer"}]},
+                    workshop or manager)
+                WO.perform(wo, "decide_extra_work", {"decisions": [{"line_id": wo.pending_extra_lines[0].id,
+                                                                   "approved": approved or pays}],
+                                                     "decided_by": customer.name}, advisor)
+            if rng.random() < 0.25:
+                # the policy's deductible (免赔): the insurer pays less, the customer pays it at the cashier
+                deductible = Decimal(rng.choice([300, 500, 1000]))
+                if deductible < wo.settlement.insurer:
+                    WO.perform(wo, "add_adjustment", {"kind": "deductible", "amount": str(deductible),
+                                                      "description": "保单免赔额 policy deductible"}, advisor)
             if not at(rng.uniform(24, 96)):
                 continue
             WO.perform(wo, "complete_repair", {}, workshop or manager)
@@ -165,11 +182,11 @@ def seed(*, store, users, customers, rng, months, cases, echo=print, **_kw):
         if t >= real_now - timedelta(minutes=10) or claim.state != "documents" or not claim.documents_complete:
             continue
         if claim.work_order and claim.work_order.state == "ready":
-            WO.perform(claim.work_order, "deliver", {"signed_by": customer.name}, advisor)
+            WO.perform(claim.work_order, "deliver", {"signed_by": customer.name, "payment_method": "wechat_pay"},
+                       advisor)
         if not at(rng.uniform(2, 48)):
             continue
-        WF.perform(claim, "submit", {"invoiced_amount": str(claim.approved_total
-                                                            + claim.customer_pays_supplements)}, advisor)
+        WF.perform(claim, "submit", {}, advisor)  # the invoice is the work order's insurance share
         paid = Decimal("0.00")
         parts = 1 if rng.random() < 0.7 else 2
         for part in range(parts):
@@ -182,7 +199,7 @@ def seed(*, store, users, customers, rng, months, cases, echo=print, **_kw):
                                                 "reference": f"BANK{rng.randint(10**8, 10**9 - 1)}"}, advisor)
             paid += share
         if claim.payouts and at(rng.uniform(2, 72)):
-            if claim.shortfall > 0:
+            if claim.unsettled > 0:
                 if rng.random() < 0.5:
                     WF.perform(claim, "close", {"shortfall_action": "write_off",
                                                 "write_off_reason": "保险公司扣除免赔额，门店承担 (deductible absorbed)"},

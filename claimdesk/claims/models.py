@@ -119,6 +119,8 @@ class Claim(CaseMixin, db.Model):
     customer_owes_amount: Mapped[Decimal] = mapped_column(Money, nullable=False, default=ZERO)
     written_off_amount: Mapped[Decimal] = mapped_column(Money, nullable=False, default=ZERO)
     write_off_reason: Mapped[str | None] = mapped_column(sa.Text)
+    # Who agreed, for the customer, to pay what the insurer does not (charge_customer).
+    customer_consent_by: Mapped[str | None] = mapped_column(sa.String(120))
     outcome_reason: Mapped[str | None] = mapped_column(sa.Text)
 
     # No joined eager loads here: actions lock the claim row (SELECT … FOR UPDATE), which PostgreSQL
@@ -154,23 +156,56 @@ class Claim(CaseMixin, db.Model):
                     if s.status == "rejected" and s.customer_decision == "pay"), ZERO)
 
     @property
+    def billed_work_order(self):
+        """The linked work order once it bills anything (an approved line), else None."""
+        wo = self.work_order
+        if wo is None or not any(ln.decision == "approved" for ln in wo.lines):
+            return None
+        return wo
+
+    @property
     def invoiced(self) -> Decimal:
-        """The repair invoice; until one is recorded, the approved total is what will be billed."""
+        """The repair invoice: the insurance share of the linked work order's settlement (its insurance
+        lines and adjustments). Before the work order bills anything (or without one: a total loss), the
+        invoice recorded on the claim, else the approved total."""
+        wo = self.billed_work_order
+        if wo is not None:
+            return wo.settlement.insurer
         return self.invoiced_amount if self.invoiced_amount is not None else self.approved_total
 
     @property
+    def approved_gap(self) -> Decimal:
+        """Invoiced − approved: positive when the bill to the insurer is above what it agreed to pay; it
+        needs an owner (a supplement, the customer with consent, or a manager's write-off)."""
+        return self.invoiced - self.approved_total
+
+    @property
     def expected_payout(self) -> Decimal:
-        """What the insurer is expected to pay: the amount claimed at submission, else the approved total."""
-        return self.claimed_amount if self.claimed_amount is not None else self.approved_total
+        """What the insurer is expected to pay: the amount claimed at submission, else what it approved,
+        never more than the invoice."""
+        if self.claimed_amount is not None:
+            return self.claimed_amount
+        return min(self.approved_total, self.invoiced)
 
     @property
     def paid_total(self) -> Decimal:
         return sum((p.amount for p in self.payouts), ZERO)
 
     @property
+    def settled_total(self) -> Decimal:
+        """Paid by the insurer + written off by the dealer + charged to the customer."""
+        return self.paid_total + (self.written_off_amount or ZERO) + (self.customer_owes_amount or ZERO)
+
+    @property
+    def unsettled(self) -> Decimal:
+        """Invoiced − paid − written off − charged to the customer; a closed claim has 0.00."""
+        return self.invoiced - self.settled_total
+
+    @property
     def outstanding(self) -> Decimal:
-        """Still expected from the insurer."""
-        return max(self.expected_payout - self.paid_total, ZERO)
+        """Still expected from the insurer (never beyond what the invoice leaves unsettled)."""
+        cap = self.invoiced - (self.written_off_amount or ZERO) - (self.customer_owes_amount or ZERO)
+        return max(min(self.expected_payout, cap) - self.paid_total, ZERO)
 
     @property
     def shortfall(self) -> Decimal:

@@ -113,9 +113,23 @@ def linked_claims(wo: WorkOrder, user) -> list[dict]:
              "label": str(_l("Insurance claim %(number)s", number=c.number))} for c in claims]
 
 
+def money_guard(wo: WorkOrder, new) -> None:
+    """A closed claim's invoice is final: the work order's insurance share may not change under it."""
+    closed = db.session.scalars(sa.select(Claim).where(Claim.work_order_id == wo.id, Claim.state == "closed"))
+    for claim in closed:
+        if claim.billed_work_order is not None and new.insurer != claim.invoiced:
+            raise Conflict(str(_l("Claim %(n)s is closed at an invoice of %(invoiced)s; the insurer's share of this "
+                                  "work order cannot change.", n=claim.number, invoiced=f"{claim.invoiced:.2f}")),
+                           code="invalid_state")
+
+
 def on_action_performed(sender, case=None, action=None, event=None, context=None, **kw):
     if getattr(sender, "case_type", None) != WorkOrder.CASE_TYPE:
         return
+    from .services import sync_invoice
+
+    for claim in claims_of_work_order(case.id):  # lines or adjustments changed: the invoice follows
+        sync_invoice(claim)
     # A delivery the claim's documents hold is refused by the deliver action's own guard
     # (workorders.services.DELIVERY_GATES → delivery_gates), which every delivery runs.
     if case.state == "ready" and context.from_state != "ready":

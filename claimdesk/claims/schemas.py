@@ -214,6 +214,17 @@ class ClaimCloseIn(ClaimActionBase):
     write_off_reason = fields.String(load_default=None, validate=_text)
 
 
+class ClaimWriteOffIn(ClaimActionBase):
+    amount = MoneyIn(required=True, validate=validate.Range(min=0.01, max=10_000_000))
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=4000))
+
+
+class ClaimChargeCustomerIn(ClaimActionBase):
+    amount = MoneyIn(required=True, validate=validate.Range(min=0.01, max=10_000_000))
+    consent_by = fields.String(required=True, validate=validate.Length(min=1, max=120),
+                               metadata={"description": "who agreed, for the customer, to pay it"})
+
+
 class TotalLossIn(ClaimActionBase):
     agreed_value = MoneyIn(required=True, validate=validate.Range(min=0.01, max=10_000_000))
     reason = fields.String(required=True, validate=validate.Length(min=1, max=4000))
@@ -279,7 +290,8 @@ class ClaimMoney(Schema):
     supplements_approved = MoneyOut()
     approved_total = MoneyOut()
     customer_pays_supplements = MoneyOut()
-    invoiced = MoneyOut()
+    invoiced = MoneyOut(metadata={"description": "the linked work order's insurance share (its settlement)"})
+    approved_gap = MoneyOut(metadata={"description": "invoiced − approved total"})
     expected_payout = MoneyOut()
     paid_total = MoneyOut()
     outstanding = MoneyOut()
@@ -287,6 +299,9 @@ class ClaimMoney(Schema):
     customer_owes_amount = MoneyOut()
     written_off_amount = MoneyOut()
     write_off_reason = fields.String(allow_none=True)
+    customer_consent_by = fields.String(allow_none=True)
+    settled_total = MoneyOut(metadata={"description": "paid + written off + charged to the customer"})
+    unsettled = MoneyOut(metadata={"description": "invoiced − settled; 0.00 on a closed claim"})
 
 
 class ClaimQuery(CaseQueryBase):

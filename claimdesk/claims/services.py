@@ -324,9 +324,66 @@ def g_work_order_ready(claim: Claim, data, ctx):
 
 def h_complete_repair(claim: Claim, data, ctx):
     claim.repair_completed_at = ctx.at
-    if data.get("invoiced_amount") is not None:
-        claim.invoiced_amount = data["invoiced_amount"]
+    _take_invoice(claim, data)
     _start_documents_clock(claim, ctx)
+
+
+# --- money: the invoice is the work order's insurance share ------------------------------------------
+def _take_invoice(claim: Claim, data) -> None:
+    """An `invoiced_amount` sent with an action: recorded as is while the work order bills nothing; once
+    it does, the invoice is its insurance share and a different figure is refused (422)."""
+    value = data.get("invoiced_amount")
+    if value is not None:
+        if claim.billed_work_order is not None and value != claim.invoiced:
+            raise _unknown("invoiced_amount", _l(
+                "The invoice is the work order's insurance share, %(share)s; change the work order's lines or "
+                "adjustments instead.", share=f"{claim.invoiced:.2f}"))
+        claim.invoiced_amount = value
+    sync_invoice(claim)
+
+
+def sync_invoice(claim: Claim) -> None:
+    """Store the invoice the settlement computes (the dashboard sums the stored column)."""
+    if claim.billed_work_order is not None and claim.invoiced_amount != claim.invoiced:
+        claim.invoiced_amount = claim.invoiced
+
+
+def _settle_amount(claim: Claim, amount: Decimal) -> None:
+    if amount > claim.unsettled:
+        raise _unknown("amount", _l("More than the %(left)s of the invoice not yet paid, written off or charged.",
+                                    left=f"{max(claim.unsettled, ZERO):.2f}"))
+
+
+def _maybe_fully_paid(claim: Claim, ctx) -> None:
+    if claim.state == "payout" and claim.payouts and claim.fully_paid_at is None and claim.outstanding == ZERO:
+        claim.fully_paid_at = max(p.paid_at for p in claim.payouts)
+        ctx.event_data["fully_paid"] = True
+        ctx.stops.append("claim.payout")
+
+
+def h_write_off(claim: Claim, data, ctx):
+    """The dealer absorbs part of the invoice (a manager's decision, with a reason)."""
+    sync_invoice(claim)
+    amount = data["amount"]
+    _settle_amount(claim, amount)
+    claim.written_off_amount = (claim.written_off_amount or ZERO) + amount
+    reason = data["reason"].strip()
+    claim.write_off_reason = f"{claim.write_off_reason}; {reason}" if claim.write_off_reason else reason
+    ctx.event_data.update(amount=amount, written_off_amount=claim.written_off_amount, unsettled=claim.unsettled)
+    _maybe_fully_paid(claim, ctx)
+
+
+def h_charge_customer(claim: Claim, data, ctx):
+    """The customer pays part of the invoice the insurer will not (their consent recorded)."""
+    sync_invoice(claim)
+    amount = data["amount"]
+    _settle_amount(claim, amount)
+    claim.customer_owes_amount = (claim.customer_owes_amount or ZERO) + amount
+    claim.customer_consent_by = data["consent_by"].strip()
+    ctx.event_data.update(amount=amount, customer_owes_amount=claim.customer_owes_amount,
+                          consent_by=claim.customer_consent_by, unsettled=claim.unsettled)
+    ctx.visibility = "customer"
+    _maybe_fully_paid(claim, ctx)
 
 
 def _start_documents_clock(claim: Claim, ctx) -> None:
@@ -398,17 +455,18 @@ def g_documents_complete(claim: Claim, data, ctx):
 
 
 def h_submit(claim: Claim, data, ctx):
-    if data.get("invoiced_amount") is not None:
-        claim.invoiced_amount = data["invoiced_amount"]
+    _take_invoice(claim, data)
     claimed = data.get("claimed_amount")
     if claimed is None:
-        claimed = claim.approved_total
+        claimed = min(claim.approved_total, claim.invoiced)
+    if claimed > claim.invoiced:
+        raise _unknown("claimed_amount", _l("More than the invoice, %(invoiced)s.", invoiced=f"{claim.invoiced:.2f}"))
     if claimed <= ZERO:
         raise _unknown("claimed_amount", _l("Nothing to claim: the approved amount is zero."))
     claim.claimed_amount = claimed
     claim.authorised_by = data.get("authorised_by") or claim.customer.name
     claim.submitted_at = ctx.at
-    ctx.event_data.update(claimed_amount=claimed, authorised_by=claim.authorised_by)
+    ctx.event_data.update(claimed_amount=claimed, invoiced=claim.invoiced, authorised_by=claim.authorised_by)
 
 
 def h_record_payout(claim: Claim, data, ctx):
@@ -438,15 +496,22 @@ def g_has_payout(claim: Claim, data, ctx):
 
 
 def h_close(claim: Claim, data, ctx):
-    shortfall = claim.shortfall
+    """Close only when invoiced = paid + written off + charged to the customer, to the fen; what is still
+    unsettled at the final payout goes to the customer (customer_owes) or is written off (manager)."""
+    sync_invoice(claim)
+    remaining = claim.unsettled
     ctx.event_data.update(approved_total=claim.approved_total, invoiced=claim.invoiced,
-                          paid_total=claim.paid_total, shortfall=shortfall)
-    if shortfall > ZERO:
+                          paid_total=claim.paid_total, shortfall=claim.shortfall, unsettled=remaining)
+    if remaining < ZERO:
+        raise GateBlocked("claim_balanced", str(_l(
+            "Cannot close: paid, written off and charged add up to %(over)s more than the invoice %(invoiced)s.",
+            over=f"{-remaining:.2f}", invoiced=f"{claim.invoiced:.2f}")))
+    if remaining > ZERO:
         action = data.get("shortfall_action")
         if action is None:
             raise ValidationFailed(
                 str(_l("The insurer paid %(short)s less than invoiced: the customer owes it, or it is written off.",
-                       short=f"{shortfall:.2f}")),
+                       short=f"{remaining:.2f}")),
                 fields={"shortfall_action": [str(_l("Choose customer_owes or write_off."))]})
         if action == "write_off":
             if ctx.actor is not None and ctx.actor.role != "manager":
@@ -454,10 +519,11 @@ def h_close(claim: Claim, data, ctx):
             if not (data.get("write_off_reason") or "").strip():
                 raise ValidationFailed(str(_l("A write-off needs a reason.")),
                                        fields={"write_off_reason": [str(_l("Required for a write-off."))]})
-            claim.written_off_amount = shortfall
-            claim.write_off_reason = data["write_off_reason"].strip()
+            claim.written_off_amount = (claim.written_off_amount or ZERO) + remaining
+            reason = data["write_off_reason"].strip()
+            claim.write_off_reason = f"{claim.write_off_reason}; {reason}" if claim.write_off_reason else reason
         else:
-            claim.customer_owes_amount = shortfall
+            claim.customer_owes_amount = (claim.customer_owes_amount or ZERO) + remaining
         ctx.event_data["shortfall_action"] = action
     if claim.fully_paid_at is None:
         # The last payment was final although short of the claim: the payout wait ends here.
@@ -515,6 +581,8 @@ WF.implement(
     authorise_release=h_authorise_release,
     submit=(h_submit, g_documents_complete),
     record_payout=h_record_payout,
+    write_off=h_write_off,
+    charge_customer=h_charge_customer,
     close=(h_close, g_has_payout),
     declare_total_loss=h_total_loss,
     reject=h_reject,

@@ -65,10 +65,16 @@ WF = register(Workflow("claim", Claim, STATES, FINAL, [
     Action("record_payout", ("payout",), roles=ADVISORS, schema=s.ClaimPayoutIn,
            label=_l("Record payout"),
            description="Money received from the insurer; partial payouts add up."),
+    Action("write_off", ("repair", "documents", "payout"), roles=MANAGERS, schema=s.ClaimWriteOffIn,
+           label=_l("Write off part of the invoice"),
+           description="The dealer absorbs part of the invoice the insurer will not pay (manager, with a reason)."),
+    Action("charge_customer", ("repair", "documents", "payout"), roles=ADVISORS, schema=s.ClaimChargeCustomerIn,
+           label=_l("Charge the customer"),
+           description="The customer pays part of the invoice the insurer will not (consent_by recorded)."),
     Action("close", ("payout",), "closed", roles=ADVISORS, schema=s.ClaimCloseIn,
            label=_l("Reconcile and close"),
-           description="Approved vs invoiced vs paid; a shortfall is owed by the customer or written off "
-                       "(manager, with a reason)."),
+           description="Closes only when invoiced = paid + written off + charged to the customer, to the fen; "
+                       "what is left is owed by the customer or written off (manager, with a reason)."),
     Action("declare_total_loss", ("assessment", "repair"), "documents", roles=ADVISORS, schema=s.TotalLossIn,
            label=_l("Total loss"),
            description="The insurer declares the car a total loss (推定全损): no repair; collect documents "

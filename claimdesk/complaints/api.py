@@ -9,7 +9,7 @@ from ..cases.api import register_case_routes
 from ..core.http import page_schema, paginate
 from . import queries, services
 from .models import Complaint
-from .presenters import ComplaintOut
+from .presenters import ComplaintDetailOut, ComplaintOut
 from .schemas import ComplaintIn, ComplaintQuery
 from .workflow import WF
 
@@ -27,7 +27,7 @@ class Complaints(MethodView):
         return paginate(queries.complaint_list(user, args), args)
 
     @blp.arguments(ComplaintIn)
-    @blp.response(201, ComplaintOut)
+    @blp.response(201, ComplaintDetailOut)
     def post(self, data):
         """Log a complaint; it starts in `listen` with its first-response and resolution clocks running."""
         user = require("complaints.create")
@@ -36,10 +36,10 @@ class Complaints(MethodView):
 
 @blp.route("/complaints/<int:complaint_id>")
 class ComplaintItem(MethodView):
-    @blp.response(200, ComplaintOut)
+    @blp.response(200, ComplaintDetailOut)
     def get(self, complaint_id):
         user = require("complaints.read")
         return get_or_404(Complaint, complaint_id, user)
 
 
-register_case_routes(blp, WF, "complaints", ComplaintOut, "complaints.read")
+register_case_routes(blp, WF, "complaints", ComplaintDetailOut, "complaints.read")

@@ -96,6 +96,32 @@ class Complaint(CaseMixin, db.Model):
     def is_external(self) -> bool:
         return self.channel in EXTERNAL_CHANNELS
 
+    goodwill_payments: Mapped[list["GoodwillPayment"]] = relationship(
+        back_populates="complaint", order_by="GoodwillPayment.id", cascade="all, delete-orphan")
+
     @property
     def goodwill_total(self) -> Decimal:
         return (self.labour_waived or 0) + (self.discount or 0) + (self.compensation or 0)
+
+
+GOODWILL_KINDS = ("labour_waiver", "goodwill_discount", "compensation")
+
+
+class GoodwillPayment(db.Model):
+    """Goodwill granted outside a bill: compensation, or a waiver/discount with no open work order to
+    carry it (paid to the customer directly). The store bears it (dashboard: goodwill cost)."""
+
+    __tablename__ = "goodwill_payments"
+    __table_args__ = (sa.CheckConstraint("amount > 0", name="goodwill_amount_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(sa.ForeignKey("complaints.id", ondelete="CASCADE"),
+                                              nullable=False, index=True)
+    store_id: Mapped[int] = mapped_column(sa.ForeignKey("stores.id"), nullable=False, index=True)
+    customer_id: Mapped[int] = mapped_column(sa.ForeignKey("customers.id"), nullable=False)
+    kind: Mapped[str] = mapped_column(sa.String(20), nullable=False)
+    amount: Mapped[Decimal] = mapped_column(Money, nullable=False)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+
+    complaint: Mapped[Complaint] = relationship(back_populates="goodwill_payments")

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_login import current_user
-from marshmallow import fields
+from marshmallow import Schema, fields
 
 from ..core.schemas import CaseOutBase
 from ..core.workflow import PAUSE_LABELS, NextStep
 from .labels import NEXT_STEPS, label
+from .services import goodwill_granted
 from .workflow import WF
 
 
@@ -20,6 +21,15 @@ def next_step(c) -> NextStep:
         return NextStep(_("Resolve again: the customer was not satisfied at the follow-up call (reopened "
                           "%(n)s×).", n=c.reopen_count), action="resolve")
     return NextStep(label(NEXT_STEPS, c.state), action=None if c.state == "closed" else c.state)
+
+
+class GoodwillGrantedOut(Schema):
+    kind = fields.String(metadata={"description": "labour_waiver | goodwill_discount | compensation"})
+    amount = fields.Decimal(places=2, as_string=True)
+    work_order_id = fields.Integer(allow_none=True)
+    work_order_number = fields.String(allow_none=True)
+    work_order_state = fields.String(allow_none=True)
+    paid_directly = fields.Boolean(metadata={"description": "a goodwill payment, not a line of a bill"})
 
 
 class ComplaintOut(CaseOutBase):
@@ -69,3 +79,16 @@ class ComplaintOut(CaseOutBase):
     def _available(self, c):
         user = current_user._get_current_object() if getattr(current_user, "is_authenticated", False) else None
         return [a.name for a in WF.available(c, user)] if user is not None else []
+
+
+class ComplaintDetailOut(ComplaintOut):
+    """One complaint (get, create, actions): the list rows leave out what was granted."""
+
+    goodwill_granted = fields.Method("get_goodwill_granted", metadata={
+        "description": "what was actually granted: adjustment lines on work-order bills, goodwill payments "
+                       "(list of GoodwillGrantedOut)"})
+
+    def get_goodwill_granted(self, case):
+        if case.resolved_at is None:  # nothing is granted before a resolution: no queries
+            return []
+        return GoodwillGrantedOut(many=True).dump(goodwill_granted(case))

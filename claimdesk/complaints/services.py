@@ -147,6 +147,86 @@ def resolve(case: Complaint, data: dict, ctx: Context) -> None:
     # A fresh follow-up outcome is needed after every resolution.
     case.satisfied = None
     ctx.event_data["goodwill_total"] = case.goodwill_total
+    ctx.event_data["goodwill_granted"] = grant_goodwill(case, ctx)
+
+
+# --- goodwill lands on the bill ------------------------------------------------------------------
+FINAL_WORK_ORDER_STATES = ("closed", "cancelled")
+
+
+def _bill_of(case: Complaint) -> WorkOrder | None:
+    """The bill a waiver or discount goes on: the work order complained about, else the rework or
+    inspection the resolution opened — whichever is still open (not closed or cancelled)."""
+    for wo in (case.work_order, case.resolution_work_order):
+        if wo is not None and wo.state not in FINAL_WORK_ORDER_STATES:
+            return wo
+    return None
+
+
+def grant_goodwill(case: Complaint, ctx: Context) -> list[dict]:
+    """Turn the resolution's labour waiver and discount into adjustment lines of the open work order's
+    bill (customer → dealer), as far as the customer's share reaches; the rest, and any compensation, is
+    a goodwill payment to the customer. A new resolution replaces what an earlier one granted (what
+    already sits on a closed bill stays). Returns what was granted, for the timeline."""
+    from ..workorders.models import WorkOrderAdjustment
+    from ..workorders.workflow import WF as WORK_ORDER
+
+    earlier = db.session.scalars(sa.select(WorkOrderAdjustment).where(WorkOrderAdjustment.complaint_id == case.id)).all()
+    kept = {"labour_waiver": Decimal("0.00"), "goodwill_discount": Decimal("0.00")}
+    for adj in earlier:
+        wo = adj.work_order
+        if wo.state in FINAL_WORK_ORDER_STATES:
+            kept[adj.kind] += adj.amount
+            continue
+        WORK_ORDER.perform(wo, "remove_adjustment", {"adjustment_id": adj.id, "complaint_id": case.id},
+                           ctx.actor, system=True, validated=True)
+    case.goodwill_payments.clear()
+    db.session.flush()
+    granted = []
+    bill = _bill_of(case)
+    for kind, wanted, label in (("labour_waiver", case.labour_waived, _l("Labour waived")),
+                                ("goodwill_discount", case.discount, _l("Goodwill discount"))):
+        amount = max(money(wanted or 0) - kept[kind], Decimal("0.00"))
+        on_bill = min(amount, bill.settlement.customer) if bill is not None else Decimal("0.00")
+        if on_bill > 0:
+            WORK_ORDER.perform(bill, "add_adjustment", {
+                "kind": kind, "amount": on_bill, "complaint_id": case.id,
+                "description": str(_l("%(what)s, complaint %(number)s", what=label, number=case.number))},
+                ctx.actor, system=True, validated=True)
+            granted.append({"kind": kind, "amount": on_bill, "work_order_number": bill.number})
+        if amount - on_bill > 0:
+            _goodwill_payment(case, kind, amount - on_bill, ctx)
+            granted.append({"kind": kind, "amount": amount - on_bill, "paid_directly": True})
+    if case.compensation and case.compensation > 0:
+        _goodwill_payment(case, "compensation", money(case.compensation), ctx)
+        granted.append({"kind": "compensation", "amount": money(case.compensation), "paid_directly": True})
+    db.session.flush()
+    return granted
+
+
+def _goodwill_payment(case: Complaint, kind: str, amount: Decimal, ctx: Context) -> None:
+    from .models import GoodwillPayment
+
+    case.goodwill_payments.append(GoodwillPayment(kind=kind, amount=amount, store_id=case.store_id,
+                                                  customer_id=case.customer_id, created_at=ctx.at,
+                                                  created_by_id=getattr(ctx.actor, "id", None)))
+
+
+def goodwill_granted(case: Complaint) -> list[dict]:
+    """What the customer actually got: adjustment lines on work-order bills and goodwill payments."""
+    from ..workorders.models import WorkOrderAdjustment
+
+    out = []
+    rows = db.session.execute(sa.select(WorkOrderAdjustment, WorkOrder.number, WorkOrder.state).join(
+        WorkOrder, WorkOrder.id == WorkOrderAdjustment.work_order_id).where(
+        WorkOrderAdjustment.complaint_id == case.id).order_by(WorkOrderAdjustment.id)).all()
+    for adj, number, state in rows:
+        out.append({"kind": adj.kind, "amount": adj.amount, "work_order_id": adj.work_order_id,
+                    "work_order_number": number, "work_order_state": state, "paid_directly": False})
+    for p in case.goodwill_payments:
+        out.append({"kind": p.kind, "amount": p.amount, "work_order_id": None, "work_order_number": None,
+                    "work_order_state": None, "paid_directly": True})
+    return out
 
 
 def open_resolution_work_order(case: Complaint, data: dict, ctx: Context) -> WorkOrder:

@@ -80,6 +80,43 @@ def export(key, fmt):
     return Response(body, mimetype=mime, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
+def _reconciliation(user, args):
+    from . import reconciliation
+
+    f = services.filters_for(user, args)
+    return f, reconciliation.sections(f, case_url)
+
+
+@bp.route("/reconciliation")
+def reconciliation_page():
+    """Money reconciliation: per work order, per insurer, goodwill per store and month."""
+    user = require("dashboard.view", current_user._get_current_object())
+    args = _args()
+    f, secs = _reconciliation(user, args)
+    form = {"store_id": args["store_id"] or "", "from": _local_date(f.date_from, f),
+            "to": _local_date(f.date_to, f, end=True)}
+    query = {k: v for k, v in args.items() if v and k != "case_type"}
+    return render_template("dashboard/reconciliation.html", f=f, sections=secs, form=form, query=query,
+                           stores=queries.store_choices(user), group_wide=services.group_wide(user))
+
+
+@bp.route("/reconciliation/export/<key>.<fmt>")
+def reconciliation_export(key, fmt):
+    user = require("dashboard.view", current_user._get_current_object())
+    if fmt not in ("csv", "xlsx"):
+        abort(404)
+    f, secs = _reconciliation(user, _args())
+    chosen = secs if key == "all" and fmt == "xlsx" else [s for s in secs if s.key == key]
+    if not chosen:
+        raise NotFound(_("No such table on the dashboard."))
+    name = f"claimdesk-{key}-{_local_date(f.date_from, f)}_{_local_date(f.date_to, f, end=True)}.{fmt}"
+    if fmt == "csv":
+        body, mime = exports.to_csv(chosen[0]), "text/csv; charset=utf-8"
+    else:
+        body, mime = exports.to_xlsx(chosen, title_of=lambda s: s.title), exports.XLSX_MIME
+    return Response(body, mimetype=mime, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
 @bp.route("/acknowledge", methods=["POST"])
 def acknowledge():
     """Acknowledge an escalated case from the dashboard: the case's own `acknowledge` action."""

@@ -147,6 +147,16 @@ def form_to_data(action: str, form, wo: WorkOrder) -> dict:
         for key in ("old_parts_handled", "car_clean", "nothing_left_inside"):
             data[key] = checkbox(form, key)
         data["declined_signoff"] = [int(v) for v in form.getlist("declined_signoff") if v.isdigit()]
+    elif action == "add_adjustment":
+        for key in ("kind", "amount", "payer", "description", "agreed_by", "note"):
+            if text.get(key):
+                data[key] = text[key]
+    elif action == "remove_adjustment":
+        data["adjustment_id"] = text.get("adjustment_id")
+    elif action in ("record_payment", "refund"):
+        for key in ("method", "amount", "reference", "note"):
+            if text.get(key):
+                data[key] = text[key]
     elif action == "follow_up":
         for key in ("outcome", "satisfaction", "note"):
             if text.get(key):

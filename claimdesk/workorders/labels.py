@@ -18,7 +18,7 @@ CHANNEL_LABELS = {"in_person": _l("In person"), "phone": _l("Phone"), "wechat": 
                   "email": _l("E-mail")}
 PAYMENT_LABELS = {"cash": _l("Cash"), "bank_card": _l("Bank card"), "wechat_pay": _l("WeChat Pay"),
                   "alipay": _l("Alipay"), "bank_transfer": _l("Bank transfer"),
-                  "company_account": _l("Company account")}
+                  "company_account": _l("Company account"), "split": _l("Split across methods")}
 OLD_PARTS_LABELS = {"customer_takes": _l("Customer takes the old parts"),
                     "dealer_disposes": _l("Dealer disposes of the old parts")}
 OUTCOME_LABELS = {"reached": _l("Customer reached"), "no_answer": _l("No answer"),

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.clock import now
 from ..core.models import CaseMixin, TimestampMixin
-from ..core.types import JSONType, Money, UTCDateTime, money
+from ..core.types import JSONType, Money, UTCDateTime
 from ..extensions import db
 
 STATES = ["reception", "estimated", "authorised", "in_repair", "quality_check", "ready", "delivered", "closed",
@@ -105,20 +105,24 @@ class WorkOrder(CaseMixin, db.Model):
         back_populates="work_order", order_by="WorkOrderLine.position", cascade="all, delete-orphan")
     checks: Mapped[list["WorkOrderCheck"]] = relationship(
         back_populates="work_order", order_by="WorkOrderCheck.id", cascade="all, delete-orphan")
+    adjustments: Mapped[list["WorkOrderAdjustment"]] = relationship(
+        back_populates="work_order", order_by="WorkOrderAdjustment.id", cascade="all, delete-orphan")
+    payments: Mapped[list["WorkOrderPayment"]] = relationship(
+        back_populates="work_order", order_by="WorkOrderPayment.id", cascade="all, delete-orphan")
 
-    # --- money ---------------------------------------------------------------------------------
+    # --- money: computed in one place, workorders/settlement.py -------------------------------
     def totals(self, decisions=("approved",)) -> dict[str, Decimal]:
-        """Sums per pay type (and labour/parts) of the lines with these decisions, to the cent."""
-        out = {p: money(0) for p in PAY_TYPES}
-        out.update(labour=money(0), parts=money(0), total=money(0))
-        for line in self.lines:
-            if line.decision not in decisions:
-                continue
-            amount = line.amount
-            out[line.pay_type] += amount
-            out["labour" if line.kind == "labour" else "parts"] += amount
-            out["total"] += amount
-        return out
+        """Sums per pay type (and labour/parts) of the lines with these decisions, to the fen."""
+        from . import settlement
+
+        return settlement.totals(settlement.compute(self.lines, (), (), decisions))
+
+    @property
+    def settlement(self):
+        """Lines, adjustments, every payer's share and the customer's payments (settlement.Settlement)."""
+        from . import settlement
+
+        return settlement.of(self)
 
     @property
     def approved_totals(self) -> dict[str, Decimal]:
@@ -135,7 +139,8 @@ class WorkOrder(CaseMixin, db.Model):
 
     @property
     def customer_total(self) -> Decimal:
-        return self.approved_totals["customer"]
+        """The customer's share after adjustments (discounts, waivers, deductible …)."""
+        return self.settlement.customer
 
     # --- checks --------------------------------------------------------------------------------
     def current_checks(self) -> list["WorkOrderCheck"]:
@@ -194,7 +199,57 @@ class WorkOrderLine(db.Model):
 
     @property
     def amount(self) -> Decimal:
-        return money(Decimal(self.quantity) * Decimal(self.unit_price))
+        from .settlement import line_amount
+
+        return line_amount(self.quantity, self.unit_price)
+
+
+ADJUSTMENT_KINDS = ("goodwill_discount", "labour_waiver", "deductible", "shortfall")
+PAYERS = ("customer", "insurer", "manufacturer", "dealer")
+PAYMENT_KINDS = ("payment", "refund")
+
+
+class WorkOrderAdjustment(db.Model):
+    """An adjustment line of the bill: `amount` of the bill moves from one payer to another
+    (a complaint's goodwill discount or labour waiver, the insurer's deductible, an approved shortfall)."""
+
+    __tablename__ = "work_order_adjustments"
+    __table_args__ = (sa.CheckConstraint("amount > 0", name="adjustment_amount_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    work_order_id: Mapped[int] = mapped_column(sa.ForeignKey("work_orders.id", ondelete="CASCADE"),
+                                               nullable=False, index=True)
+    kind: Mapped[str] = mapped_column(sa.String(20), nullable=False)
+    description: Mapped[str] = mapped_column(sa.String(255), nullable=False)
+    amount: Mapped[Decimal] = mapped_column(Money, nullable=False)
+    from_payer: Mapped[str] = mapped_column(sa.String(12), nullable=False)
+    to_payer: Mapped[str] = mapped_column(sa.String(12), nullable=False)
+    # The complaint whose resolution granted it (goodwill); no foreign key object is loaded from here.
+    complaint_id: Mapped[int | None] = mapped_column(sa.ForeignKey("complaints.id"), index=True)
+    agreed_by: Mapped[str | None] = mapped_column(sa.String(120))  # the customer's consent, or the manager
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=now)
+
+    work_order: Mapped[WorkOrder] = relationship(back_populates="adjustments")
+
+
+class WorkOrderPayment(db.Model):
+    """Money the customer paid at the cashier (one row per method), or a refund to the customer."""
+
+    __tablename__ = "work_order_payments"
+    __table_args__ = (sa.CheckConstraint("amount > 0", name="payment_amount_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    work_order_id: Mapped[int] = mapped_column(sa.ForeignKey("work_orders.id", ondelete="CASCADE"),
+                                               nullable=False, index=True)
+    kind: Mapped[str] = mapped_column(sa.String(8), nullable=False, default="payment")  # payment | refund
+    method: Mapped[str] = mapped_column(sa.String(20), nullable=False)
+    amount: Mapped[Decimal] = mapped_column(Money, nullable=False)
+    reference: Mapped[str | None] = mapped_column(sa.String(64))
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=now)
+
+    work_order: Mapped[WorkOrder] = relationship(back_populates="payments")
 
 
 class WorkOrderCheck(db.Model):

@@ -11,7 +11,7 @@ from ..core.schemas import Money as MoneyField
 from ..core.workflow import NextStep
 from .labels import STAGE_LABELS
 from .models import CHECK_STAGES, WorkOrder
-from .schemas import CheckOut, LineOut, TotalsOut
+from .schemas import CheckOut, LineOut, PaymentOut, SettlementOut, TotalsOut
 from .services import delivery_blockers, linked_cases
 
 
@@ -116,3 +116,6 @@ class WorkOrderOut(CaseOutBase):
     def get_delivery_gates(self, wo):
         return [{"gate": g, "message": m} for g, m in delivery_blockers(wo)] if wo.state == "ready" else []
     estimate_totals = fields.Nested(TotalsOut, metadata={"description": "every line not declined"})
+    settlement = fields.Nested(SettlementOut, metadata={
+        "description": "lines, adjustments, every payer's share after adjustments, the customer's payments"})
+    payments = fields.List(fields.Nested(PaymentOut))

@@ -10,6 +10,7 @@ from ..core.http import PageArgs
 from ..core.schemas import AwareDateTime, CaseOutBase, CaseQueryBase, Date
 from ..core.schemas import Money as MoneyField
 from .models import (
+    ADJUSTMENT_KINDS,
     CHECK_STAGES,
     DECISIONS,
     FOLLOW_UP_OUTCOMES,
@@ -198,6 +199,47 @@ class NotifyIn(Schema):
     version = fields.Integer()
 
 
+class PaymentIn(Schema):
+    method = fields.String(required=True, validate=_one_of(PAYMENT_METHODS))
+    amount = MoneyField(required=True, minimum=Decimal("0"), exclusive_minimum=True)
+    reference = fields.String(allow_none=True, validate=validate.Length(max=64))
+
+
+class RecordPaymentIn(PaymentIn):
+    note = fields.String(allow_none=True, validate=validate.Length(max=2000))
+    version = fields.Integer()
+
+
+class RefundIn(Schema):
+    method = fields.String(required=True, validate=_one_of(PAYMENT_METHODS))
+    amount = MoneyField(allow_none=True, minimum=Decimal("0"), exclusive_minimum=True,
+                        metadata={"description": "default: everything the customer overpaid"})
+    reference = fields.String(allow_none=True, validate=validate.Length(max=64))
+    note = fields.String(allow_none=True, validate=validate.Length(max=2000))
+    version = fields.Integer()
+
+
+class AdjustmentIn(Schema):
+    kind = fields.String(required=True, validate=_one_of(ADJUSTMENT_KINDS), metadata={
+        "description": "goodwill_discount / labour_waiver: customer → dealer; deductible (免赔): insurer → "
+                       "customer; shortfall (approved below the insurance lines): insurer → customer (agreed_by "
+                       "required) or dealer (manager)"})
+    amount = MoneyField(required=True, minimum=Decimal("0"), exclusive_minimum=True)
+    payer = fields.String(allow_none=True, validate=_one_of(("customer", "dealer")),
+                          metadata={"description": "who takes the amount over (default per kind)"})
+    description = fields.String(allow_none=True, validate=validate.Length(max=255))
+    agreed_by = fields.String(allow_none=True, validate=validate.Length(max=120),
+                              metadata={"description": "the customer's consent to pay it"})
+    note = fields.String(allow_none=True, validate=validate.Length(max=2000))
+    version = fields.Integer()
+
+
+class RemoveAdjustmentIn(Schema):
+    adjustment_id = fields.Integer(required=True)
+    note = fields.String(allow_none=True, validate=validate.Length(max=2000))
+    version = fields.Integer()
+
+
 class DeliverIn(Schema):
     signed_by = fields.String(required=True, validate=validate.Length(min=1, max=120))
     # The internal delivery check (内部交车); the advisor confirms each item.
@@ -208,6 +250,8 @@ class DeliverIn(Schema):
     declined_signoff = fields.List(fields.Integer(), load_default=list)
     payment_method = fields.String(allow_none=True, validate=_one_of(PAYMENT_METHODS))
     paid_amount = MoneyField(allow_none=True, minimum=Decimal("0"))
+    payments = fields.List(fields.Nested(PaymentIn), load_default=list, metadata={
+        "description": "the customer's share split across methods (instead of paid_amount + payment_method)"})
     next_service_date = Date(allow_none=True)
     next_service_km = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=2_000_000))
     preferred_callback_time = fields.String(allow_none=True, validate=validate.Length(max=64))
@@ -285,6 +329,48 @@ class TotalsOut(Schema):
     labour = MoneyField()
     parts = MoneyField()
     total = MoneyField()
+
+
+class AdjustmentOut(Schema):
+    id = fields.Integer(allow_none=True)
+    kind = fields.String()
+    description = fields.String()
+    amount = MoneyField()
+    from_payer = fields.String()
+    to_payer = fields.String()
+    complaint_id = fields.Integer(allow_none=True)
+    agreed_by = fields.String(allow_none=True)
+
+
+class PaymentOut(Schema):
+    id = fields.Integer()
+    kind = fields.String(metadata={"description": "payment | refund"})
+    method = fields.String()
+    amount = MoneyField()
+    reference = fields.String(allow_none=True)
+    at = fields.DateTime()
+
+
+class SharesOut(Schema):
+    customer = MoneyField()
+    insurer = MoneyField()
+    manufacturer = MoneyField()
+    dealer = MoneyField()
+
+
+class SettlementOut(Schema):
+    """The one computation of the bill (workorders/settlement.py)."""
+
+    labour = MoneyField()
+    parts = MoneyField()
+    total = MoneyField()
+    by_pay_type = fields.Nested(TotalsOut, metadata={"description": "approved lines per pay type"})
+    adjustments = fields.List(fields.Nested(AdjustmentOut))
+    shares = fields.Nested(SharesOut, metadata={"description": "each payer's share after adjustments; sums to total"})
+    received = MoneyField(metadata={"description": "paid by the customer, net of refunds"})
+    refunded = MoneyField()
+    balance_due = MoneyField(metadata={"description": "customer share − received (negative: refund due)"})
+    goodwill = MoneyField()
 
 
 class WorkOrderBrief(CaseOutBase):

@@ -12,12 +12,12 @@ from marshmallow import ValidationError
 from ..auth.permissions import get_or_404, require, store_for_new
 from ..core.clock import now
 from ..core.errors import Conflict, GateBlocked, NotFound, ValidationFailed
-from ..core.templating import fmt_money
 from ..core.types import money
 from ..core.workflow import Context
 from ..customers.models import Customer, Vehicle
 from ..customers.services import record_mileage
 from ..extensions import db
+from . import billing
 from .models import Part, WorkOrder, WorkOrderCheck, WorkOrderLine
 from .schemas import WorkOrderIn, decision_of
 from .workflow import WF
@@ -483,10 +483,7 @@ def _delivery_gates(wo: WorkOrder, data: dict) -> list[tuple[str, str, dict]]:
         out.append(("declined_safety_signed", _s(_l(
             "Cannot deliver: declined safety-related items need the customer's signature: %(lines)s.",
             lines=", ".join(ln.description for ln in unsigned)))))
-    due = wo.customer_total
-    if due > 0 and not (data.get("payment_method") or wo.payment_method):
-        out.append(("payment_recorded", _s(_l("Cannot deliver: payment of %(amount)s not recorded (payment method).",
-                                              amount=fmt_money(due)))))
+    out.extend(billing.payment_gates(wo, data))
     return [(gate, message, {}) for gate, message in out] + linked_gates(wo)
 
 
@@ -511,14 +508,6 @@ def gate_deliverable(wo: WorkOrder, data: dict, ctx: Context):
 
 
 def deliver(wo: WorkOrder, data: dict, ctx: Context):
-    due = wo.customer_total
-    paid = data.get("paid_amount")
-    if paid is None:
-        paid = due
-    if paid != due:
-        raise ValidationFailed(_s(_l("The amount paid must equal the customer's share %(amount)s.",
-                                     amount=fmt_money(due))),
-                               fields={"paid_amount": [_s(_l("Expected %(amount)s.", amount=str(due)))]})
     vehicle = wo.vehicle
     if data.get("next_service_km") is not None and data["next_service_km"] <= wo.mileage_km:
         raise ValidationFailed(_s(_l("The next service mileage must be above today's mileage.")),
@@ -543,17 +532,14 @@ def deliver(wo: WorkOrder, data: dict, ctx: Context):
     wo.delivered_signed_by = data["signed_by"]
     wo.delivery_check = {"old_parts_handled": data["old_parts_handled"], "car_clean": data["car_clean"],
                          "nothing_left_inside": data["nothing_left_inside"], "checked_by": getattr(ctx.actor, "id", None)}
-    if due > 0:
-        wo.payment_method = data.get("payment_method") or wo.payment_method
-    wo.paid_amount = paid
-    wo.paid_at = ctx.at
+    paid = billing.take_delivery_payment(wo, data, ctx)  # the customer's share, exactly, after adjustments
     if data.get("next_service_date") is not None:
         wo.next_service_date = vehicle.next_service_date = data["next_service_date"]
     if data.get("next_service_km") is not None:
         wo.next_service_km = vehicle.next_service_km = data["next_service_km"]
     if data.get("preferred_callback_time"):
         wo.preferred_callback_time = data["preferred_callback_time"]
-    ctx.event_data.update(totals=wo.approved_totals, paid_amount=paid)
+    ctx.event_data.update(totals=wo.approved_totals, shares=wo.settlement.shares, paid_amount=paid)
 
 
 def follow_up(wo: WorkOrder, data: dict, ctx: Context):
@@ -641,6 +627,10 @@ WF.implement(
     wash=wash,
     notify_customer=notify_customer,
     deliver=(deliver, gate_deliverable),
+    add_adjustment=billing.add_adjustment,
+    remove_adjustment=billing.remove_adjustment,
+    record_payment=billing.record_payment,
+    refund=billing.refund,
     follow_up=follow_up,
     cancel=cancel,
 )

@@ -31,7 +31,7 @@ from ..core.workflow import PAUSE_REASONS
 from ..customers import queries as customer_queries
 from ..customers.models import Customer
 from ..extensions import db
-from . import forms, queries, services
+from . import billing, forms, queries, services
 from .labels import (
     CHANNEL_LABELS,
     CHECK_ITEM_LABELS,
@@ -76,6 +76,7 @@ def labels() -> dict:
                 warranty=WARRANTY_LABELS, stages=STAGE_LABELS, priorities=PRIORITY_LABELS, channels=CHANNEL_LABELS,
                 payments=PAYMENT_LABELS, old_parts=OLD_PARTS_LABELS, outcomes=OUTCOME_LABELS, pauses=PAUSE_LABELS,
                 panels=dict(PANELS), damage_kinds=dict(DAMAGE_KINDS), check_items=CHECK_ITEM_LABELS,
+                payers=billing.PAYER_LABELS, adjustments=billing.KIND_LABELS,
                 actions={"create": _l("Work order opened"), "photo_added": _l("Photo added"),
                          **{name: a.label for name, a in WF.actions.items() if a.label}})
 
@@ -183,6 +184,7 @@ def detail_context(wo: WorkOrder, user) -> dict:
         priorities=PRIORITIES, channels=SIGNATURE_CHANNELS, payments=PAYMENT_METHODS, old_parts=OLD_PARTS,
         outcomes=FOLLOW_UP_OUTCOMES, pause_reasons=PAUSE_REASONS, stages=CHECK_STAGES,
         panels=PANELS, damage_kinds=DAMAGE_KINDS, photos=services.photos_of(wo),
+        adjustment_kinds=list(billing.KIND_LABELS.items()),
         can_upload_photos=can(user, "documents.upload") and wo.state not in ("closed", "cancelled"),
         linked=[dict(case, url=case_url(case["case_type"], case["case_id"])) for case in services.linked_cases(wo, user)])
 

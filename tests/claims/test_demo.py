@@ -29,8 +29,21 @@ def test_seed_claims(store, advisor, manager, workshop):
     assert len({c.state for c in claims}) >= 3
     assert min(c.created_at for c in claims) < before - timedelta(days=20)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Insurer)) == 4
+    billed = 0
     for c in claims:
+        if c.billed_work_order is not None:
+            billed += 1
+            # the claim invoices what the work order bills the insurer, stored for the dashboard too
+            assert c.invoiced == c.work_order.settlement.insurer
+            if c.submitted_at:
+                assert c.invoiced_amount == c.invoiced and c.claimed_amount <= c.invoiced
+            s = c.work_order.settlement
+            assert sum(s.shares.values()) == s.total
+            if c.work_order.delivered_at:
+                assert c.work_order.paid_amount == s.customer
         if c.state == "closed":
             assert c.paid_total > 0 and c.shortfall == c.customer_owes_amount + c.written_off_amount
+            assert c.invoiced == c.paid_total + c.written_off_amount + c.customer_owes_amount
+    assert billed >= 3
     demo.insurers()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Insurer)) == 4

@@ -68,7 +68,8 @@ GROUP_WIDE = roles(ADM)  # SLA calendars: admins configure every store (sla.serv
 # --- case actions: who may run each (managers always may) --------------------------------------------
 WO_ACTIONS = {
     **dict.fromkeys(["check_in", "estimate", "remove_line", "decide_warranty", "authorise", "decide_extra_work",
-                     "notify_customer", "deliver", "cancel"], roles(ADV, MGR)),
+                     "notify_customer", "deliver", "cancel", "add_adjustment", "remove_adjustment",
+                     "record_payment", "refund"], roles(ADV, MGR)),
     **dict.fromkeys(["dispatch", "complete_repair", "pass_check", "fail_check", "wash"], roles(WS, MGR)),
     "request_extra_work": roles(ADV, WS, MGR),
     "follow_up": roles(ADV, CR, MGR),
@@ -86,7 +87,7 @@ CLAIM_ACTIONS = {
                      "decide_supplement", "customer_supplement_decision", "complete_repair", "collect_document",
                      "submit", "record_payout", "close", "declare_total_loss", "reject", "withdraw", "assign",
                      "pause", "resume", "acknowledge"], roles(ADV, MGR)),
-    "authorise_release": roles(MGR),
+    "authorise_release": roles(MGR), "write_off": roles(MGR), "charge_customer": roles(ADV, MGR),
     "note": roles(ADV, CR, MGR),
 }
 
@@ -197,6 +198,7 @@ MATRIX: dict[str, R] = {
     # managers' dashboard
     "GET /dashboard/": R(DASHBOARD), "GET /dashboard/report": R(DASHBOARD),
     "GET /dashboard/export/<key>.<fmt>": R(DASHBOARD), "GET /api/v1/sla/dashboard": R(DASHBOARD),
+    "GET /dashboard/reconciliation": R(DASHBOARD), "GET /dashboard/reconciliation/export/<key>.<fmt>": R(DASHBOARD),
     # acknowledging from the dashboard: a case that is not escalated comes back with a message (302)
     "POST /dashboard/acknowledge": R(DASHBOARD, store=True, ok=302, body=lambda world, role, where="own": {
         "case_type": "work_order", "case_id": world[where].work_order.id}),
@@ -372,7 +374,8 @@ def fill(rule_key: str, rule, world, role: str, where: str) -> str:
             me = world["users"][role].id if role in world["users"] else world["users"][MGR].id
             values[arg] = world["notices"][me] if where == "own" else world["notices"][world["other_manager"].id]
         elif arg == "key":
-            values[arg] = "backlog" if "/dashboard/" in rule.rule else "complaint.first_response"
+            values[arg] = ("reconciliation_goodwill" if "/reconciliation/" in rule.rule
+                           else "backlog" if "/dashboard/" in rule.rule else "complaint.first_response")
         elif arg == "fmt":
             values[arg] = "csv"
         elif arg == "code":
