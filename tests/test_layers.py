@@ -210,11 +210,10 @@ def test_no_cycles_between_packages():
 def test_module_size(module):
     """Modules stay readable; the exceptions are named here with the reason."""
     allowed = {
-        # being reworked on other branches right now: the money/settlement code moves out of the work
-        # order and claim services (`bill`), the dashboard's breach-rate queries are split (`hardening`)
-        "claimdesk.workorders.services": 700,
-        "claimdesk.claims.services": 520,
-        "claimdesk.dashboard.queries": 700,
+        # the two case domains' action handlers: one function per workflow action, each short; the money
+        # (settlement.py, billing.py) and the part search (parts.py) already live apart
+        "claimdesk.workorders.services": 650,
+        "claimdesk.claims.services": 600,
     }
     path, _ = MODULES[module]
     lines = len(path.read_text(encoding="utf-8").splitlines())

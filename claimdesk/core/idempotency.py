@@ -9,7 +9,7 @@ that row just before the boundary commits; so the row exists exactly when the re
 A repeat — sequential, or concurrent: its insert waits on the unique key until the first transaction
 ends — finds the committed row and gets the first response replayed (header `Idempotent-Replayed:
 true`). The same key with another method, path or body is a 422. Rows expire after
-IDEMPOTENCY_TTL_SECONDS (core/jobs.py purges them).
+IDEMPOTENCY_TTL_SECONDS (auth/jobs.py purges them).
 """
 from __future__ import annotations
 

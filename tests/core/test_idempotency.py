@@ -151,7 +151,7 @@ def test_multipart_part_without_a_name_with_a_key(advisor, api_as, store):
 
 
 def test_expired_keys_are_purged(advisor, api_as, app):
-    from claimdesk.core.jobs import purge_idempotency_keys
+    from claimdesk.auth.jobs import purge_idempotency_keys
 
     api = api_as(advisor)
     for key, phone in (("old", "13812345678"), ("new", "13987654321")):

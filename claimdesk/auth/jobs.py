@@ -1,10 +1,11 @@
-"""Periodic housekeeping of the shared tables."""
+"""Periodic housekeeping of what the request boundary keeps per user (core/idempotency.py): a job of
+the platform layer, since core imports nothing above it."""
 from __future__ import annotations
 
 import logging
 
 from .. import jobs
-from . import idempotency
+from ..core import idempotency
 
 log = logging.getLogger(__name__)
 
