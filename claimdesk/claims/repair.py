@@ -123,11 +123,15 @@ def money_guard(wo: WorkOrder, new) -> None:
                            code="invalid_state")
 
 
+def sync_invoice(claim: Claim) -> None:
+    """Store the invoice the settlement computes (the dashboard sums the stored column)."""
+    if claim.billed_work_order is not None and claim.invoiced_amount != claim.invoiced:
+        claim.invoiced_amount = claim.invoiced
+
+
 def on_action_performed(sender, case=None, action=None, event=None, context=None, **kw):
     if getattr(sender, "case_type", None) != WorkOrder.CASE_TYPE:
         return
-    from .services import sync_invoice
-
     for claim in claims_of_work_order(case.id):  # lines or adjustments changed: the invoice follows
         sync_invoice(claim)
     # A delivery the claim's documents hold is refused by the deliver action's own guard

@@ -16,6 +16,7 @@ from ..core.errors import Conflict, Forbidden, GateBlocked, ValidationFailed
 from ..customers.models import Customer, Vehicle
 from ..extensions import db
 from . import repair
+from .repair import sync_invoice
 from .models import (
     DOCUMENT_KINDS,
     DOCUMENT_LABELS,
@@ -340,12 +341,6 @@ def _take_invoice(claim: Claim, data) -> None:
                 "adjustments instead.", share=f"{claim.invoiced:.2f}"))
         claim.invoiced_amount = value
     sync_invoice(claim)
-
-
-def sync_invoice(claim: Claim) -> None:
-    """Store the invoice the settlement computes (the dashboard sums the stored column)."""
-    if claim.billed_work_order is not None and claim.invoiced_amount != claim.invoiced:
-        claim.invoiced_amount = claim.invoiced
 
 
 def _settle_amount(claim: Claim, amount: Decimal) -> None:
