@@ -67,8 +67,9 @@ def _on_flush(session: Session, _flush_context, _instances) -> None:
     session.info[_MEMO] = (session.get_transaction(), value)
 
 
-_table = SlaConfigState.__table__
-_READ = sa.select(_table.c.epoch).where(_table.c.id == 1)
+#: a driver-level statement on the session's connection: no ORM execution, no autoflush (pending rows go
+#: in with the next flush, not because of this read) — it runs in every transaction that starts a clock
+_READ = "SELECT epoch FROM sla_config_state WHERE id = 1"
 
 
 def init_app(app) -> None:
@@ -88,8 +89,7 @@ def epoch() -> int | None:
         memo = session.info.get(_MEMO)
         if memo is not None and memo[0] is session.get_transaction():
             return memo[1]
-    with session.no_autoflush:  # pending rows go in with the next flush, not because of this read
-        value = session.execute(_READ).scalar()
+    value = session.connection().exec_driver_sql(_READ).scalar()
     session.info[_MEMO] = (session.get_transaction(), value)
     return value
 
