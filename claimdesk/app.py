@@ -14,7 +14,7 @@ PACKAGE = Path(__file__).resolve().parent
 
 #: domain packages, in registration order; each may have models, api (blp), views (bp), init_app
 DOMAINS = ["auth", "customers", "core", "sla", "notifications", "workorders", "complaints", "documents", "claims",
-           "dashboard"]
+           "messaging", "dashboard"]
 
 
 def create_app(config: dict | None = None) -> ClaimdeskFlask:

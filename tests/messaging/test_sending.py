@@ -1,0 +1,195 @@
+"""Queueing and sending: case events write messages in their own transaction; the send job honours
+consent, opt-out, quiet hours and the daily cap; provider failures retry with backoff and never
+touch the case; every message and its delivery status lands on the case timeline."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from claimdesk import jobs
+from claimdesk.core import clock, uow
+from claimdesk.core.models import CaseEvent
+from claimdesk.extensions import db
+from claimdesk.messaging import services
+from claimdesk.messaging.models import ContactPreference
+from claimdesk.workorders.workflow import WF
+from tests.messaging.conftest import EXTRA_A, at_local, messages, request_extra
+
+
+def timeline_actions(case) -> list[str]:
+    return list(db.session.scalars(sa.select(CaseEvent.action).where(
+        CaseEvent.case_type == case.CASE_TYPE, CaseEvent.case_id == case.id, CaseEvent.kind == "message")
+        .order_by(CaseEvent.id)))
+
+
+def mail_job_ids() -> list[str]:
+    q = jobs.get_queue("mail")
+    return q.get_job_ids() + q.scheduled_job_registry.get_job_ids()
+
+
+def test_extra_work_request_queues_a_message_with_the_status_link(wo_in_repair, mover):
+    request_extra(mover, wo_in_repair)
+    [msg] = messages(kind="extra_work_approval")
+    assert msg.state == "queued" and msg.channel == "sms"
+    assert "/s/" in msg.body and msg.params["link"] in msg.body
+    assert msg.recipient == wo_in_repair.customer.phone
+    assert any(j.startswith(f"message-{msg.id}-") for j in mail_job_ids())  # enqueued after the commit
+    assert timeline_actions(wo_in_repair) == []  # on the timeline when it goes out
+    assert services.send(msg.id) == "sent"
+    uow.commit()
+    assert msg.provider == "outbox" and msg.sent_at is not None
+    assert timeline_actions(wo_in_repair) == ["message_sent"]
+
+
+def test_rolled_back_action_sends_nothing(wo_in_repair):
+    WF.perform(wo_in_repair, "request_extra_work", {"lines": [EXTRA_A]}, wo_in_repair.assignee)
+    assert messages(kind="extra_work_approval")  # written inside the action's transaction …
+    uow.rollback()
+    uow.commit()
+    assert messages(kind="extra_work_approval") == []  # … and gone with it
+    assert mail_job_ids() == []  # nothing was enqueued
+
+
+def test_quiet_hours_hold_sms_until_morning(wo_in_repair, mover):
+    request_extra(mover, wo_in_repair)
+    [msg] = messages(kind="extra_work_approval")
+    clock.set_now(at_local(22, 30))
+    assert services.send(msg.id) == "held (quiet_hours)"
+    uow.commit()
+    assert msg.state == "held" and msg.reason == "quiet_hours"
+    assert msg.next_attempt_at == at_local(8, 0, day=8)
+    clock.set_now(at_local(7, 59, day=8))
+    assert services.send(msg.id) == "not yet"
+    assert services.dispatch_due() == 0
+    clock.set_now(at_local(8, 0, day=8))
+    assert services.dispatch_due() == 1
+    assert services.send(msg.id) == "sent"
+    assert "message_held" in timeline_actions(wo_in_repair)
+
+
+def test_quiet_hours_do_not_hold_wechat(wo_in_repair, mover):
+    services.set_preference(wo_in_repair.customer, {"channel": "wechat", "wechat_openid": "oABC123"})
+    request_extra(mover, wo_in_repair)
+    [msg] = messages(kind="extra_work_approval")
+    assert msg.channel == "wechat"
+    clock.set_now(at_local(23))
+    assert services.send(msg.id) == "sent"
+
+
+def test_opt_out_reply_skips_later_messages(wo_in_repair, mover):
+    request_extra(mover, wo_in_repair)
+    [first] = messages(kind="extra_work_approval")
+    phone = wo_in_repair.customer.phone
+    assert services.inbound_sms(phone, "hello") == 0
+    assert services.inbound_sms(phone, " td ") == 1  # 回复TD退订
+    uow.commit()
+    assert services.send(first.id) == "skipped"  # queued before the opt-out: not sent either
+    request_extra(mover, wo_in_repair, lines=[EXTRA_A])
+    second = messages(kind="extra_work_approval")[-1]
+    assert second.state == "skipped" and second.reason == "opted_out"
+    assert not any(j.startswith(f"message-{second.id}-") for j in mail_job_ids())
+    assert timeline_actions(wo_in_repair)[-1] == "message_skipped"
+
+
+def test_no_consent_and_reminders_need_explicit_consent(wo_in_repair):
+    msg = services.queue_message(wo_in_repair, "service_reminder", {}, dedupe="r1")
+    assert msg.state == "skipped" and msg.reason == "no_consent"
+    services.set_preference(wo_in_repair.customer, {"consent": True})
+    assert services.queue_message(wo_in_repair, "service_reminder", {}, dedupe="r2").state == "queued"
+    services.set_preference(wo_in_repair.customer, {"consent": False})
+    assert services.queue_message(wo_in_repair, "car_ready", {}, dedupe="r3").state == "skipped"
+
+
+def test_daily_cap_holds_the_rest_until_tomorrow(app, monkeypatch, wo_in_repair):
+    monkeypatch.setitem(app.config, "MESSAGING_DAILY_CAP", 2)
+    sent = [services.queue_message(wo_in_repair, "car_ready", {}, dedupe=f"d{i}") for i in range(3)]
+    uow.commit()
+    assert [services.send(m.id) for m in sent] == ["sent", "sent", "held (daily_cap)"]
+    assert sent[2].next_attempt_at == at_local(8, 0, day=8)
+    clock.set_now(at_local(8, 5, day=8))
+    assert services.send(sent[2].id) == "sent"
+
+
+def test_the_same_event_never_queues_twice(wo_in_repair):
+    assert services.queue_message(wo_in_repair, "car_ready", {}, dedupe="x") is not None
+    assert services.queue_message(wo_in_repair, "car_ready", {}, dedupe="x") is None
+    assert len(messages(kind="car_ready")) == 1
+
+
+def test_phone_numbers_are_masked_in_logs_and_timeline(wo_in_repair, mover, caplog):
+    request_extra(mover, wo_in_repair)
+    [msg] = messages(kind="extra_work_approval")
+    caplog.set_level("INFO", logger="claimdesk.messaging.services")
+    services.send(msg.id)
+    phone = msg.recipient
+    assert phone not in caplog.text and f"{phone[:3]}****{phone[-4:]}" in caplog.text
+    data = [e.data for e in db.session.scalars(sa.select(CaseEvent).where(CaseEvent.kind == "message"))]
+    assert all(phone not in str(d) for d in data)
+
+
+@pytest.mark.parametrize("answers, states", [
+    (["rate_limited", "ok"], ["retrying", "sent"]),
+    (["timeout", "ok"], ["retrying", "sent"]),
+    (["invalid_number"], ["failed"]),
+    (["rate_limited"] * 5, ["retrying", "retrying", "retrying", "retrying", "failed"]),
+])
+def test_provider_failure_retries_with_backoff_and_leaves_the_case_alone(aliyun, wo_in_repair, mover, answers,
+                                                                         states):
+    from claimdesk.messaging.models import MessageTemplate
+
+    db.session.add(MessageTemplate(kind="extra_work_approval", locale="zh", body="{customer} {link}",
+                                   sms_template_code="SMS_123456789"))
+    request_extra(mover, wo_in_repair)
+    [msg] = messages(kind="extra_work_approval")
+    version = wo_in_repair.version
+    aliyun.script = list(answers)
+    seen = []
+    for _ in states:
+        if msg.next_attempt_at is not None:
+            clock.set_now(msg.next_attempt_at)
+        seen.append(services.send(msg.id))
+        uow.commit()
+    assert seen == states
+    assert wo_in_repair.version == version and wo_in_repair.state == "in_repair"  # the case is untouched
+    delays = [r for r in aliyun.requests if r["api"] == "aliyun"]
+    assert len(delays) == len(states)
+    assert delays[0]["TemplateCode"] == "SMS_123456789" and delays[0]["PhoneNumbers"] == msg.recipient
+    actions = timeline_actions(wo_in_repair)
+    assert actions[-1] == {"sent": "message_sent", "failed": "message_failed"}[states[-1]]
+    if "retrying" in states:
+        assert "message_retrying" in actions
+
+
+def test_retry_backoff_grows(aliyun, app, wo_in_repair):
+    db.session.add(ContactPreference(customer_id=wo_in_repair.customer_id, channel="sms"))
+    msg = services.queue_message(wo_in_repair, "car_ready", {}, dedupe="b")
+    msg.template_code = "SMS_1"
+    uow.commit()
+    aliyun.script = ["rate_limited"] * 3
+    gaps = []
+    for _ in range(3):
+        start = clock.now()
+        services.send(msg.id)
+        gaps.append((msg.next_attempt_at - start).total_seconds())
+        clock.set_now(msg.next_attempt_at)
+    assert gaps == [float(s) for s in app.config["MESSAGING_RETRY_SECONDS"][:3]]
+    assert gaps == sorted(gaps)
+
+
+def test_delivery_report_recorded_on_the_timeline(wo_in_repair):
+    msg = services.queue_message(wo_in_repair, "car_ready", {}, dedupe="dr")
+    services.send(msg.id)
+    assert services.delivery_report(msg.id, True, None)
+    assert msg.reason == "delivered"
+    assert timeline_actions(wo_in_repair)[-1] == "message_delivered"
+
+
+def test_sweep_re_enqueues_a_message_redis_lost(wo_in_repair, queue_conn):
+    msg = services.queue_message(wo_in_repair, "car_ready", {}, dedupe="lost")
+    uow.commit()
+    queue_conn.flushdb()
+    clock.set_now(clock.now() + timedelta(minutes=1))
+    assert services.dispatch_due() == 1
+    assert any(j.startswith(f"message-{msg.id}-") for j in mail_job_ids())
