@@ -82,6 +82,7 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         "WECHAT_API_BASE": _env("WECHAT_API_BASE", "https://api.weixin.qq.com"),
         "WECHAT_APP_ID": _env("WECHAT_APP_ID"),
         "WECHAT_APP_SECRET": _env("WECHAT_APP_SECRET"),
+        "MESSAGING_HOOK_TOKEN": _env("MESSAGING_HOOK_TOKEN"),  # secret in the SMS reply/receipt URLs
         "MESSAGING_TIMEOUT_SECONDS": float(_env("MESSAGING_TIMEOUT_SECONDS", "10")),
         "MESSAGING_DAILY_CAP": int(_env("MESSAGING_DAILY_CAP", "5")),
         "MESSAGING_QUIET_HOURS": _env("MESSAGING_QUIET_HOURS", "21-8"),  # store time, SMS only

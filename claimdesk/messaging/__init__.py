@@ -11,11 +11,13 @@ def init_app(app) -> None:
 
     from ..core import timeline
     from ..core.workflow import action_performed
-    from ..extensions import csrf  # noqa: F401  (public forms carry the CSRF token like every form)
-    from . import portal, triggers
+    from ..extensions import csrf
+    from . import hooks, portal, triggers
 
     action_performed.connect(triggers.on_action, weak=False)
-    app.register_blueprint(portal.bp)
+    app.register_blueprint(portal.bp)  # public forms carry the CSRF token like every form
+    csrf.exempt(hooks.bp)  # the provider's server posts here; the URL's secret guards it
+    app.register_blueprint(hooks.bp)
     timeline.ACTION_LABELS.update({
         "message_sent": _l("Message sent"),
         "message_retrying": _l("Message failed, will retry"), "message_failed": _l("Message failed"),

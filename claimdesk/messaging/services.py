@@ -76,7 +76,9 @@ def inbound_sms(phone: str, text: str) -> int:
     """A customer's reply: 回复TD退订 opts out every customer record with that number. Returns how many."""
     if not is_opt_out_text(text):
         return 0
-    phone = (phone or "").strip().removeprefix("+86").removeprefix("86") if len(phone or "") > 11 else phone
+    phone = (phone or "").strip()
+    if len(phone) > 11 and phone.lstrip("+").startswith("86"):
+        phone = phone.lstrip("+")[2:]
     ids = list(db.session.scalars(sa.select(Customer.id).where(
         sa.or_(Customer.phone == phone, Customer.alt_phone == phone))))
     for cid in ids:
