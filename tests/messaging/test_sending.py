@@ -214,3 +214,24 @@ def test_provider_pushes_replies_and_receipts(app, client, monkeypatch, wo_in_re
     assert client.post("/hooks/messaging/s3cret/aliyun/sms-up", json=up).json["code"] == 0
     pref = db.session.get(ContactPreference, wo_in_repair.customer_id)
     assert pref.opted_out_at is not None and pref.opt_out_source == "sms_reply"
+
+
+def test_api_lists_messages_masked_and_manages_links(api_as, advisor, wo_in_repair, mover, other_store, make_user):
+    request_extra(mover, wo_in_repair)
+    api = api_as(advisor)
+    r = api.get(f"messages?case_type=work_order&case_id={wo_in_repair.id}")
+    assert r.status_code == 200 and r.json["total"] == 1
+    item = r.json["items"][0]
+    assert item["kind"] == "extra_work_approval" and "****" in item["recipient"]
+    r = api.put(f"customers/{wo_in_repair.customer_id}/contact-preference", json={"channel": "wechat"})
+    assert r.status_code == 422 and "wechat_openid" in r.json["error"]["fields"]
+    r = api.put(f"customers/{wo_in_repair.customer_id}/contact-preference",
+                json={"channel": "wechat", "wechat_openid": "oX1", "consent": True})
+    assert r.status_code == 200 and r.json["channel"] == "wechat" and r.json["consent"] is True
+    r = api.post(f"work-orders/{wo_in_repair.id}/status-link")
+    assert r.status_code == 201 and r.json["state"] == "ok" and "/s/" in r.json["url"]
+    r = api.delete(f"work-orders/{wo_in_repair.id}/status-link")
+    assert r.status_code == 200 and {x["state"] for x in r.json} == {"revoked"}
+    stranger = api_as(make_user("advisor", username="far", store=other_store))
+    assert stranger.post(f"work-orders/{wo_in_repair.id}/status-link").status_code == 404
+    assert stranger.get("messages").json["total"] == 0
