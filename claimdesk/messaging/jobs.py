@@ -13,3 +13,9 @@ def send_message(message_id: int) -> str:
 @jobs.periodic(60, queue="mail")
 def dispatch_due_messages() -> int:
     return services.dispatch_due()
+
+
+@jobs.periodic(6 * 3600, queue="mail")
+def queue_service_reminders() -> int:
+    """Several times a day: the dedupe key makes each reminder once per vehicle and due date."""
+    return services.service_reminders()

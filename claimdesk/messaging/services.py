@@ -380,6 +380,29 @@ def dispatch_due(limit: int = 500) -> int:
     return len(rows)
 
 
+def service_reminders(days_ahead: int = 7) -> int:
+    """Remind customers who consented that a vehicle's service is due in `days_ahead` days. The message
+    hangs off the vehicle's latest work order (its timeline shows it); once per vehicle and due date."""
+    wf = REGISTRY.get("work_order")
+    if wf is None:
+        return 0
+    due = (now() + timedelta(days=days_ahead)).date()
+    rows = db.session.execute(sa.select(Vehicle.id, Vehicle.next_service_date).join(
+        ContactPreference, ContactPreference.customer_id == Vehicle.customer_id).where(
+        Vehicle.next_service_date == due, ContactPreference.consent.is_(True),
+        ContactPreference.opted_out_at.is_(None))).all()
+    queued = 0
+    for vehicle_id, date in rows:
+        wo = db.session.scalar(sa.select(wf.model).where(wf.model.vehicle_id == vehicle_id)
+                               .order_by(wf.model.id.desc()).limit(1))
+        if wo is None:
+            continue
+        msg = queue_message(wo, "service_reminder", {"service_date": date.isoformat()},
+                            dedupe=f"vehicle{vehicle_id}:{date.isoformat()}", with_link=False)
+        queued += msg is not None
+    return queued
+
+
 def messages_of(case) -> list[Message]:
     return list(db.session.scalars(sa.select(Message).where(
         Message.case_type == case.CASE_TYPE, Message.case_id == case.id).order_by(Message.id)))

@@ -235,3 +235,16 @@ def test_api_lists_messages_masked_and_manages_links(api_as, advisor, wo_in_repa
     stranger = api_as(make_user("advisor", username="far", store=other_store))
     assert stranger.post(f"work-orders/{wo_in_repair.id}/status-link").status_code == 404
     assert stranger.get("messages").json["total"] == 0
+
+
+def test_service_reminders_only_with_consent_and_once(wo_in_repair):
+    from claimdesk.customers.models import Vehicle
+
+    vehicle = db.session.get(Vehicle, wo_in_repair.vehicle_id)
+    vehicle.next_service_date = (clock.now() + timedelta(days=7)).date()
+    assert services.service_reminders() == 0  # consent not asked: no reminder
+    services.set_preference(wo_in_repair.customer, {"consent": True})
+    assert services.service_reminders() == 1
+    assert services.service_reminders() == 0  # once per vehicle and due date
+    [msg] = messages(kind="service_reminder")
+    assert vehicle.next_service_date.isoformat() in msg.body and "/s/" not in msg.body
