@@ -10,6 +10,12 @@ def send_message(message_id: int) -> str:
     return services.send(message_id)
 
 
+def queue_for_case(case_type: str, case_id: int, kind: str, params: dict, dedupe: str) -> str:
+    from .triggers import queue_for_case as queue
+
+    return queue(case_type, case_id, kind, params, dedupe)
+
+
 @jobs.periodic(60, queue="mail")
 def dispatch_due_messages() -> int:
     return services.dispatch_due()

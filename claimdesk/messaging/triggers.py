@@ -2,6 +2,7 @@
 the message row is written in the action's own transaction: a rolled-back action sends nothing."""
 from __future__ import annotations
 
+from .. import jobs
 from ..extensions import db
 from . import services
 
@@ -14,8 +15,24 @@ def on_action(sender, case, action, event, context, **_kw):
     kind, params, dedupe = _decide(sender.case_type, case, action.name, event)
     if kind is None:
         return
+    if action.name == "create":
+        # A case's creation keeps its few statements (tests/core/test_carried_rows.py): the message
+        # about a new case is written by a job right after the commit (a rollback enqueues nothing).
+        jobs.enqueue("claimdesk.messaging.jobs.queue_for_case", sender.case_type, case.id, kind, params, dedupe,
+                     job_id=f"queue-{kind}-{sender.case_type}-{case.id}", queue="mail")
+        return
     db.session.flush()  # the event's id makes the dedupe key
     services.queue_message(case, kind, params, dedupe=dedupe or str(event.id))
+
+
+def queue_for_case(case_type: str, case_id: int, kind: str, params: dict, dedupe: str) -> str:
+    from ..core.workflow import REGISTRY
+
+    case = db.session.get(REGISTRY[case_type].model, case_id)
+    if case is None:
+        return "gone"
+    msg = services.queue_message(case, kind, params, dedupe=dedupe)
+    return "queued" if msg is not None else "already queued"
 
 
 def _decide(case_type: str, case, name: str, event):

@@ -248,3 +248,19 @@ def test_service_reminders_only_with_consent_and_once(wo_in_repair):
     assert services.service_reminders() == 0  # once per vehicle and due date
     [msg] = messages(kind="service_reminder")
     assert vehicle.next_service_date.isoformat() in msg.body and "/s/" not in msg.body
+
+
+def test_complaint_received_is_written_right_after_the_creation_commits(daytime, clerk, advisor):
+    from claimdesk.messaging import jobs as messaging_jobs
+    from tests.complaints.factories import open_complaint
+
+    complaint = open_complaint(clerk)
+    complaint.assignee_id = advisor.id
+    uow.commit()
+    assert messages(kind="complaint_received") == []  # not in the creation's transaction …
+    assert f"queue-complaint_received-complaint-{complaint.id}" in jobs.get_queue("mail").get_job_ids()
+    assert messaging_jobs.queue_for_case("complaint", complaint.id, "complaint_received", {}, "created") == "queued"
+    again = messaging_jobs.queue_for_case("complaint", complaint.id, "complaint_received", {}, "created")
+    assert again == "already queued"
+    [msg] = messages(kind="complaint_received")
+    assert advisor.display_name in msg.body and msg.case_id == complaint.id
