@@ -211,3 +211,12 @@ def test_staff_pages(client, login, advisor, make_user, wo_in_repair, mover):
     client.post("/messaging/templates/car_ready/zh", data={"body": "{customer}您好，车好了 {link}",
                                                           "sms_template_code": "SMS_1", "save": "1"})
     assert services.templates.current("car_ready", "zh")["sms_template_code"] == "SMS_1"
+
+
+def test_status_link_is_rate_limited(app, client, monkeypatch, wo_in_repair):
+    monkeypatch.setitem(app.config, "STATUS_LINK_RATE_LIMIT", "3 per minute")
+    token = token_of(wo_in_repair)
+    uow.commit()
+    codes = [client.get(f"/s/{token}", environ_base={"REMOTE_ADDR": "10.9.8.7"}).status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429]
+    assert client.get(f"/s/{token}", environ_base={"REMOTE_ADDR": "10.9.8.6"}).status_code == 200
