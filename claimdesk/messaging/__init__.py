@@ -18,6 +18,9 @@ def init_app(app) -> None:
     app.register_blueprint(portal.bp)  # public forms carry the CSRF token like every form
     csrf.exempt(hooks.bp)  # the provider's server posts here; the URL's secret guards it
     app.register_blueprint(hooks.bp)
+    from ..auth.api import PUBLIC_ENDPOINTS
+
+    PUBLIC_ENDPOINTS.update({"messaging_hooks.aliyun_sms_up", "messaging_hooks.aliyun_sms_report"})
     timeline.ACTION_LABELS.update({
         "message_sent": _l("Message sent"),
         "message_retrying": _l("Message failed, will retry"), "message_failed": _l("Message failed"),

@@ -2,7 +2,8 @@
 
 Alibaba Cloud SMS posts JSON arrays (SmsUp: phone_number, content …; SmsReport: success, err_code,
 out_id …) to a URL set in its console and expects {"code": 0, "msg": "成功"}. The URL carries a shared
-secret (CLAIMDESK_MESSAGING_HOOK_TOKEN); without one configured the hooks do not exist.
+secret (CLAIMDESK_MESSAGING_HOOK_TOKEN); without one configured the hooks do not exist. They live under
+/api/v1 (no cookies, no CSRF) and need no bearer token: the provider's server has none.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from flask import Blueprint, abort, current_app, jsonify, request
 from . import services
 
 log = logging.getLogger(__name__)
-bp = Blueprint("messaging_hooks", __name__, url_prefix="/hooks/messaging")
+bp = Blueprint("messaging_hooks", __name__, url_prefix="/api/v1/messaging/hooks")
 
 
 def _check(token: str) -> None:

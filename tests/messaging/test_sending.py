@@ -201,17 +201,17 @@ def test_provider_pushes_replies_and_receipts(app, client, monkeypatch, wo_in_re
     services.send(msg.id)
     uow.commit()
     phone = wo_in_repair.customer.phone
-    assert client.post("/hooks/messaging/wrong/aliyun/sms-up", json=[]).status_code == 404
+    assert client.post("/api/v1/messaging/hooks/wrong/aliyun/sms-up", json=[]).status_code == 404
     report = [{"phone_number": phone, "send_time": "2026-12-07 10:00:01", "report_time": "2026-12-07 10:00:05",
                "success": True, "err_code": "DELIVERED", "err_msg": "用户接收成功", "sms_size": "1",
                "biz_id": "932702304080415357^0", "out_id": str(msg.id)}]
-    resp = client.post("/hooks/messaging/s3cret/aliyun/sms-report", json=report)
+    resp = client.post("/api/v1/messaging/hooks/s3cret/aliyun/sms-report", json=report)
     assert resp.json == {"code": 0, "msg": "成功"}
     db.session.expire_all()
     assert msg.reason == "delivered"
     up = [{"phone_number": f"+86{phone}", "send_time": "2026-12-07 10:05:00", "content": "TD",
            "sign_name": "测试4S店", "dest_code": "1234", "sequence_id": 1234567890}]
-    assert client.post("/hooks/messaging/s3cret/aliyun/sms-up", json=up).json["code"] == 0
+    assert client.post("/api/v1/messaging/hooks/s3cret/aliyun/sms-up", json=up).json["code"] == 0
     pref = db.session.get(ContactPreference, wo_in_repair.customer_id)
     assert pref.opted_out_at is not None and pref.opt_out_source == "sms_reply"
 
