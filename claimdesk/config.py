@@ -128,6 +128,26 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": _env("LOGIN_RATE_LIMIT", "30 per minute;300 per hour"),
+        # Messages to customers (claimdesk/messaging; README "Messages to customers"). Unset providers
+        # leave the message in the local outbox (stored and shown, nothing sent).
+        "SMS_PROVIDER": _env("SMS_PROVIDER", "outbox"),  # outbox | aliyun
+        "ALIYUN_SMS_ENDPOINT": _env("ALIYUN_SMS_ENDPOINT", "https://dysmsapi.aliyuncs.com/"),
+        "ALIYUN_SMS_ACCESS_KEY_ID": _env("ALIYUN_SMS_ACCESS_KEY_ID"),
+        "ALIYUN_SMS_ACCESS_KEY_SECRET": _env("ALIYUN_SMS_ACCESS_KEY_SECRET"),
+        "ALIYUN_SMS_SIGN_NAME": _env("ALIYUN_SMS_SIGN_NAME"),
+        "WECHAT_PROVIDER": _env("WECHAT_PROVIDER", "outbox"),  # outbox | wechat
+        "WECHAT_API_BASE": _env("WECHAT_API_BASE", "https://api.weixin.qq.com"),
+        "WECHAT_APP_ID": _env("WECHAT_APP_ID"),
+        "WECHAT_APP_SECRET": _env("WECHAT_APP_SECRET"),
+        "MESSAGING_HOOK_TOKEN": _env("MESSAGING_HOOK_TOKEN"),  # secret in the SMS reply/receipt URLs
+        "MESSAGING_TIMEOUT_SECONDS": float(_env("MESSAGING_TIMEOUT_SECONDS", "10")),
+        "MESSAGING_DAILY_CAP": int(_env("MESSAGING_DAILY_CAP", "5")),
+        "MESSAGING_QUIET_HOURS": _env("MESSAGING_QUIET_HOURS", "21-8"),  # store time, SMS only
+        "MESSAGING_RETRY_SECONDS": [int(x) for x in _env("MESSAGING_RETRY_SECONDS", "60,300,1800,7200").split(",")],
+        "PUBLIC_BASE_URL": _env("PUBLIC_BASE_URL", "http://localhost:5000"),
+        "STATUS_LINK_DAYS_AFTER_CLOSE": int(_env("STATUS_LINK_DAYS_AFTER_CLOSE", "14")),
+        "STATUS_LINK_MAX_DAYS": int(_env("STATUS_LINK_MAX_DAYS", "180")),
+        "STATUS_LINK_RATE_LIMIT": _env("STATUS_LINK_RATE_LIMIT", "30 per minute;300 per hour"),
         # flask-smorest / OpenAPI
         "API_TITLE": "claimdesk",
         "API_VERSION": "v1",

@@ -24,8 +24,8 @@ PACKAGE = Path(__file__).resolve().parent.parent / "claimdesk"
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("core", ("claimdesk", "claimdesk.config", "claimdesk.extensions", "claimdesk.core")),
     ("platform", ("claimdesk.auth", "claimdesk.jobs")),
-    ("shared", ("claimdesk.customers", "claimdesk.cases", "claimdesk.documents", "claimdesk.notifications",
-                "claimdesk.sla", "claimdesk.demo")),
+    ("shared", ("claimdesk.customers", "claimdesk.cases", "claimdesk.documents", "claimdesk.messaging",
+                "claimdesk.notifications", "claimdesk.sla", "claimdesk.demo")),
     ("case", ("claimdesk.workorders", "claimdesk.complaints", "claimdesk.claims")),
     ("reporting", ("claimdesk.dashboard",)),
     ("entry", ("claimdesk.domains", "claimdesk.app", "claimdesk.cli", "claimdesk.i18n", "claimdesk.rqjob")),

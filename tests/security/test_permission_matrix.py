@@ -91,10 +91,36 @@ CLAIM_ACTIONS = {
     "note": roles(ADV, CR, MGR),
 }
 
+MESSAGES, MESSAGES_WRITE, MESSAGE_TEMPLATES = roles(CR, ADV, MGR, ADM), roles(CR, ADV, MGR), roles(MGR, ADM)
+#: the customer status link (the token is the credential) and the SMS provider's pushes (a URL secret)
+CUSTOMER_LINK = {"GET /s/<token>", "POST /s/<token>/extra-work", "POST /s/<token>/documents",
+                 "POST /s/<token>/callback", "POST /s/<token>/rating",
+                 "POST /api/v1/messaging/hooks/<token>/aliyun/sms-up",
+                 "POST /api/v1/messaging/hooks/<token>/aliyun/sms-report"}
+
 PUBLIC = {"GET /healthz", "GET /readyz", "GET /static/<path:filename>", "GET /login", "POST /login",
-          "POST /lang/<code>", "GET /api/v1/openapi.json", "POST /api/v1/auth/tokens"}
+          "POST /lang/<code>", "GET /api/v1/openapi.json", "POST /api/v1/auth/tokens", *CUSTOMER_LINK}
 
 MATRIX: dict[str, R] = {
+    # customer messaging (claimdesk/messaging)
+    **{key: R(ALL) for key in CUSTOMER_LINK},
+    "GET /api/v1/messages": R(MESSAGES),
+    "GET /api/v1/customers/<int:customer_id>/contact-preference": R(MESSAGES, store=True),
+    "PUT /api/v1/customers/<int:customer_id>/contact-preference": R(MESSAGES_WRITE, store=True),
+    "POST /api/v1/<any('work-orders','claims','complaints'):cases>/<int:case_id>/status-link":
+        R(MESSAGES_WRITE, store=True),
+    "DELETE /api/v1/<any('work-orders','claims','complaints'):cases>/<int:case_id>/status-link":
+        R(MESSAGES_WRITE, store=True),
+    "GET /messaging/outbox": R(MESSAGES),
+    "GET /messaging/cases/<case_type>/<int:case_id>": R(MESSAGES, store=True),
+    "POST /messaging/cases/<case_type>/<int:case_id>/send": R(MESSAGES_WRITE, store=True),
+    "POST /messaging/cases/<case_type>/<int:case_id>/links": R(MESSAGES_WRITE, store=True),
+    "POST /messaging/links/<int:link_id>/revoke": R(MESSAGES_WRITE, store=True),
+    "POST /messaging/messages/<int:message_id>/retry": R(MESSAGES_WRITE, store=True),
+    "POST /messaging/customers/<int:customer_id>/preference": R(MESSAGES_WRITE, store=True),
+    "GET /messaging/templates": R(MESSAGE_TEMPLATES),
+    "GET /messaging/templates/<kind>/<locale>": R(MESSAGE_TEMPLATES),
+    "POST /messaging/templates/<kind>/<locale>": R(MESSAGE_TEMPLATES),
     # public
     "GET /healthz": R(ALL), "GET /readyz": R(ALL), "GET /static/<path:filename>": R(ALL),
     "GET /login": R(ALL, ok=302, anon_ok=200),  # a logged-in user is sent on
@@ -384,12 +410,40 @@ def fill(rule_key: str, rule, world, role: str, where: str) -> str:
             values[arg] = "css/app.css"
         elif arg == "action":
             values[arg] = action
+        elif arg in ("token", "link_id", "message_id", "case_type", "cases", "kind", "locale"):
+            values[arg] = _messaging_arg(arg, rule.rule, side)
         else:
             raise AssertionError(f"the matrix does not know how to fill <{arg}> of {rule.rule}")
     url = rule.rule
     for arg, value in values.items():
         url = __import__("re").sub(rf"<(?:[^:<>]+:)?{arg}>", str(value), url)
     return url
+
+
+def _messaging_arg(arg: str, rule: str, side: Side):
+    """Status links, messages and the SMS hooks' secret made on demand (in the test's transaction)."""
+    from flask import current_app
+
+    from claimdesk.core import uow
+    from claimdesk.extensions import db
+    from claimdesk.messaging import services
+
+    if arg == "token" and "/hooks/" in rule:
+        current_app.config["MESSAGING_HOOK_TOKEN"] = current_app.config.get("MESSAGING_HOOK_TOKEN") or "matrix-hook"
+        return current_app.config["MESSAGING_HOOK_TOKEN"]
+    ref = side.claim if ("/documents" in rule or "case_type" in rule or arg in ("link_id", "message_id")) \
+        else side.work_order
+    case = db.session.get(ref.model, ref.id)
+    value = None
+    if arg in ("token", "link_id"):
+        link = services.link_for(case)
+        value = link.token if arg == "token" else link.id
+    elif arg == "message_id":
+        value = (services.queue_message(case, "car_ready", {}, dedupe="matrix") or services.messages_of(case)[-1]).id
+    if value is not None:
+        uow.commit()  # a refused request rolls back; the row it names must still be there
+        return value
+    return {"case_type": "claim", "cases": "work-orders", "kind": "car_ready", "locale": "zh"}[arg]
 
 
 def _ids(world, where):

@@ -1,0 +1,54 @@
+"""Which case events send the customer a message. Subscribed to `core.workflow.action_performed`, so
+the message row is written in the action's own transaction: a rolled-back action sends nothing."""
+from __future__ import annotations
+
+from .. import jobs
+from ..extensions import db
+from . import services
+
+
+def _documents(case) -> str:
+    return "、".join(str(d.label) for d in getattr(case, "missing_documents", []))
+
+
+def on_action(sender, case, action, event, context, **_kw):
+    kind, params, dedupe = _decide(sender.case_type, case, action.name, event)
+    if kind is None:
+        return
+    if action.name == "create":
+        # A case's creation keeps its few statements (tests/core/test_carried_rows.py): the message
+        # about a new case is written by a job right after the commit (a rollback enqueues nothing).
+        jobs.enqueue("claimdesk.messaging.jobs.queue_for_case", sender.case_type, case.id, kind, params, dedupe,
+                     job_id=f"queue-{kind}-{sender.case_type}-{case.id}", queue="mail")
+        return
+    db.session.flush()  # the event's id makes the dedupe key
+    services.queue_message(case, kind, params, dedupe=dedupe or str(event.id))
+
+
+def queue_for_case(case_type: str, case_id: int, kind: str, params: dict, dedupe: str) -> str:
+    from ..core.workflow import REGISTRY
+
+    case = db.session.get(REGISTRY[case_type].model, case_id)
+    if case is None:
+        return "gone"
+    msg = services.queue_message(case, kind, params, dedupe=dedupe)
+    return "queued" if msg is not None else "already queued"
+
+
+def _decide(case_type: str, case, name: str, event):
+    if case_type == "work_order":
+        if name == "request_extra_work":
+            return "extra_work_approval", {}, None
+        if name == "pass_check" and case.state == "ready":
+            return "car_ready", {}, f"round{case.rework_count}"
+        if name == "deliver":
+            return "follow_up_coming", {}, "delivered"
+    elif case_type == "claim":
+        if name == "complete_repair" and list(getattr(case, "missing_documents", [])):
+            return "documents_missing", {"documents": _documents(case)}, None
+        if name == "record_payout":
+            return "payout_received", {"amount": (event.data or {}).get("amount", "")}, None
+    elif case_type == "complaint":
+        if name == "create":
+            return "complaint_received", {}, "created"
+    return None, None, None
