@@ -15,6 +15,9 @@ def init_app(app) -> None:
     from . import hooks, portal, triggers
 
     action_performed.connect(triggers.on_action, weak=False)
+    from .views import case_messages_url
+
+    app.jinja_env.globals["case_messages_url"] = case_messages_url
     app.register_blueprint(portal.bp)  # public forms carry the CSRF token like every form
     csrf.exempt(hooks.bp)  # the provider's server posts here; the URL's secret guards it
     app.register_blueprint(hooks.bp)

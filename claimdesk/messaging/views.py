@@ -22,6 +22,13 @@ from .models import CHANNELS, KINDS, STATES, LinkAction, Message, MessageTemplat
 bp = staff_blueprint("messaging", __name__, url_prefix="/messaging")
 
 OUTBOX_ROLES = frozenset({"admin", "manager", "advisor", "customer_relations"})
+
+
+def case_messages_url(case_type: str, case_id: int) -> str | None:
+    """The case's messages page for staff who may see it (template global: the case pages link to it)."""
+    if getattr(current_user, "role", None) not in OUTBOX_ROLES:
+        return None
+    return url_for("messaging.case_messages", case_type=case_type, case_id=case_id)
 TEMPLATE_ROLES = frozenset({"admin", "manager"})
 STATE_LABELS = {"queued": _l("queued"), "held": _l("held"), "retrying": _l("retrying"), "sent": _l("sent"),
                 "failed": _l("failed"), "skipped": _l("not sent")}

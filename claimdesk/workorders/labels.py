@@ -15,7 +15,7 @@ WARRANTY_LABELS = {"covered": _l("Warranty covered"), "not_covered": _l("Not cov
 STAGE_LABELS = {"self": _l("Technician self-check"), "team_lead": _l("Team-leader check"), "final": _l("Final QC")}
 PRIORITY_LABELS = {"low": _l("Low"), "normal": _l("Normal"), "high": _l("High"), "urgent": _l("Urgent")}
 CHANNEL_LABELS = {"in_person": _l("In person"), "phone": _l("Phone"), "wechat": _l("WeChat"), "sms": _l("SMS"),
-                  "email": _l("E-mail")}
+                  "email": _l("E-mail"), "link": _l("Status link (by the customer)")}
 PAYMENT_LABELS = {"cash": _l("Cash"), "bank_card": _l("Bank card"), "wechat_pay": _l("WeChat Pay"),
                   "alipay": _l("Alipay"), "bank_transfer": _l("Bank transfer"),
                   "company_account": _l("Company account"), "split": _l("Split across methods")}
