@@ -12,7 +12,7 @@ from ..cases.api import register_case_routes
 from ..core.errors import Conflict
 from ..core.http import page_schema, paginate
 from ..documents import services as documents
-from . import queries, services
+from . import insurers, queries, services
 from .models import Claim, Insurer
 from .presenters import ClaimOut
 from .schemas import (
@@ -55,7 +55,7 @@ class Insurers(MethodView):
     def post(self, data):
         """Add an insurer; `required_documents` defaults to every document kind."""
         user = require("insurers.write")
-        return services.create_insurer(data, user)
+        return insurers.create_insurer(data, user)
 
 
 @blp.route("/insurers/<int:insurer_id>")
@@ -71,7 +71,7 @@ class InsurerItem(MethodView):
         """Change an insurer (group-wide managers and admins: insurers are shared by every store); a new
         document list applies to claims reported from now on; the change goes on the insurer's history."""
         user = require_group_wide("insurers.edit")
-        return services.update_insurer(_insurer(insurer_id), data, user)
+        return insurers.update_insurer(_insurer(insurer_id), data, user)
 
 
 def _insurer(insurer_id: int) -> Insurer:

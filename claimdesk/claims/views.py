@@ -34,6 +34,7 @@ from ..documents import services as documents
 from ..extensions import db
 from . import presenters, queries, repair, services
 from .api import upload as api_upload
+from .insurers import create_insurer, insurer_history, update_insurer
 from .models import (
     DOCUMENT_KINDS,
     DOCUMENT_LABELS,
@@ -287,9 +288,9 @@ def insurer_form(insurer_id):
         try:
             raw = _insurer_form_data(request.form)
             if insurer is None:
-                services.create_insurer(InsurerIn().load(raw), user)
+                create_insurer(InsurerIn().load(raw), user)
             else:
-                services.update_insurer(insurer, InsurerPatch().load(raw), user)
+                update_insurer(insurer, InsurerPatch().load(raw), user)
         except ValidationError as err:
             errors = err.messages
         except DomainError as err:
@@ -298,7 +299,7 @@ def insurer_form(insurer_id):
             flash(_("Insurer saved."), "success")
             return redirect(url_for("claims.insurers"))
     return render_template("claims/insurer_form.html", insurer=insurer, errors=errors, form=request.form,
-                           history=services.insurer_history(insurer) if insurer else []), \
+                           history=insurer_history(insurer) if insurer else []), \
         (422 if errors else 200)
 
 

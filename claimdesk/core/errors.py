@@ -49,6 +49,11 @@ class ValidationFailed(DomainError):
     status = 422
     code = "validation_error"
 
+    @classmethod
+    def on(cls, field: str, message) -> ValidationFailed:
+        """One field refused: its message is the error's and the field's (`fields={field: [message]}`)."""
+        return cls(str(message), fields={field: [str(message)]})
+
 
 class NotFound(DomainError):
     status = 404

@@ -26,6 +26,9 @@ class Document(db.Model):
     content_type: Mapped[str] = mapped_column(sa.String(100), nullable=False)
     original_filename: Mapped[str] = mapped_column(sa.String(255), nullable=False)
     uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    # What the file shows, given at upload (a work order's check-in photo: the car's panel and a note).
+    panel: Mapped[str | None] = mapped_column(sa.String(40))
+    note: Mapped[str | None] = mapped_column(sa.String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=now)
 
     uploaded_by = relationship("User", lazy="joined")

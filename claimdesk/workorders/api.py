@@ -4,13 +4,14 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
 
 from ..auth.permissions import get_or_404, require
 from ..cases.api import register_case_routes
 from ..core.http import page_schema, paginate
 from ..documents.schemas import DocumentOut
 from . import parts, queries, services
+from .labels import PANELS
 from .models import WorkOrder
 from .presenters import WorkOrderOut
 from .schemas import (
@@ -65,8 +66,10 @@ class WorkOrderRecommendations(MethodView):
 
 
 class PhotoForm(Schema):
-    panel = fields.String(load_default=None, validate=validate.Length(max=40))
-    note = fields.String(load_default=None, validate=validate.Length(max=500))
+    # checked by services.photo_meta, the one rule of the API and the page (unknown panel: 422 on `panel`)
+    panel = fields.String(load_default=None, metadata={
+        "description": "Optional; one of the check-in sheet's panels: " + ", ".join(p for p, _label in PANELS)})
+    note = fields.String(load_default=None, metadata={"description": "Optional, trimmed, at most 500 characters."})
 
 
 class PhotoFiles(Schema):

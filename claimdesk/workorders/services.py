@@ -18,6 +18,7 @@ from ..customers.models import Customer, Vehicle
 from ..customers.services import record_mileage
 from ..extensions import db
 from . import billing
+from .labels import PANELS
 from .models import Part, WorkOrder, WorkOrderCheck, WorkOrderLine
 from .schemas import WorkOrderIn, decision_of
 from .workflow import WF
@@ -570,45 +571,47 @@ def cancel(wo: WorkOrder, data: dict, ctx: Context):
 
 
 # --- check-in photos -----------------------------------------------------------------------------
-class Photo:
-    """A check-in photo: the uploaded document with the panel and note given at upload."""
-
-    def __init__(self, doc, panel: str | None = None, note: str | None = None):
-        self.document, self.panel, self.note = doc, panel, note
-
-    def __getattr__(self, name):
-        return getattr(self.document, name)
+PHOTO_NOTE_MAX = 500
 
 
-def add_photo(actor, wo: WorkOrder, upload, panel: str | None = None, note: str | None = None) -> Photo:
-    """Store a photo of the car (type and size checked by the documents module) and note it on the timeline."""
+def photo_meta(panel: str | None, note: str | None) -> tuple[str | None, str | None]:
+    """The one rule for a photo's panel and note (API and page): no panel, or one of the check-in sheet's
+    panels (anything else is refused, 422 on `panel`); the note trimmed, at most 500 characters."""
+    panel = (panel or "").strip() or None
+    if panel is not None and panel not in dict(PANELS):
+        raise ValidationFailed(_s(_l("Unknown panel “%(panel)s”: the photo was not added.", panel=panel[:40])),
+                               fields={"panel": [_s(_l("Choose a panel of the check-in sheet, or none."))]})
+    note = (note or "").strip() or None
+    if note is not None and len(note) > PHOTO_NOTE_MAX:
+        raise ValidationFailed(_s(_l("The note is too long: the photo was not added.")),
+                               fields={"note": [_s(_l("At most %(n)s characters.", n=PHOTO_NOTE_MAX))]})
+    return panel, note
+
+
+def add_photo(actor, wo: WorkOrder, upload, panel: str | None = None, note: str | None = None):
+    """Store a photo of the car (type and size checked by the documents module) with its panel and note,
+    and note it on the timeline. Returns the document row."""
     from ..core import events
     from ..documents.services import save_upload
 
     if wo.state in ("closed", "cancelled"):
         raise Conflict(_s(_l("The work order is closed or cancelled; no more photos are taken.")),
                        code="invalid_state")
+    panel, note = photo_meta(panel, note)
     doc = save_upload(actor, wo, PHOTO_KIND, upload)
+    doc.panel, doc.note = panel, note
     events.record(wo, kind="note", action="photo_added", actor=actor, from_state=wo.state, to_state=wo.state,
                   data={"document_id": doc.id, "panel": panel, "note": note})
-    return Photo(doc, panel, note)
+    return doc
 
 
-def photos_of(wo: WorkOrder) -> list[Photo]:
-    """The work order's check-in photos, oldest first, with the panel and note of their upload event."""
-    from ..core.models import CaseEvent
+def photos_of(wo: WorkOrder) -> list:
+    """The work order's check-in photos (document rows with their panel and note), oldest first."""
     from ..documents.models import Document
 
-    docs = db.session.scalars(sa.select(Document).where(
+    return list(db.session.scalars(sa.select(Document).where(
         Document.case_type == wo.CASE_TYPE, Document.case_id == wo.id, Document.kind == PHOTO_KIND)
-        .order_by(Document.id)).all()
-    if not docs:
-        return []
-    meta = {}
-    for ev in db.session.scalars(sa.select(CaseEvent).where(
-            CaseEvent.case_type == wo.CASE_TYPE, CaseEvent.case_id == wo.id, CaseEvent.action == "photo_added")):
-        meta[(ev.data or {}).get("document_id")] = ev.data or {}
-    return [Photo(d, meta.get(d.id, {}).get("panel"), meta.get(d.id, {}).get("note")) for d in docs]
+        .order_by(Document.id)))
 
 
 # --- what the actions of the state table (workflow.py) do: handler, then its gates ------------------

@@ -210,11 +210,8 @@ def upload_photo(case_id: int):
     file = request.files.get("file")
     if file is None or not file.filename:
         return refuse(ValidationFailed(_("Choose a photo to upload.")), back=back)
-    panel = request.form.get("panel") or None
-    if panel not in dict(PANELS):
-        panel = None
     try:
-        services.add_photo(user, wo, file, panel, (request.form.get("note") or "").strip()[:500] or None)
+        services.add_photo(user, wo, file, request.form.get("panel"), request.form.get("note"))
     except DomainError as err:
         return refuse(err, back=back)
     flash(_("Photo added to the check-in sheet."), "success")

@@ -135,7 +135,7 @@ def test_upload_sent_with_progress_gets_its_redirect_as_json_and_the_message_wai
 
     login(advisor)
     resp = client.post(f"/work-orders/{wo.id}/photos", headers={"X-Claimdesk-Progress": "1"},
-                       data={"file": (io.BytesIO(PNG), "front.png"), "panel": "front"},
+                       data={"file": (io.BytesIO(PNG), "front.png"), "panel": "front_bumper"},
                        content_type="multipart/form-data")
     assert resp.status_code == 200 and resp.json == {"redirect": f"/work-orders/{wo.id}#photos"}
     page = client.get(resp.json["redirect"]).get_data(as_text=True)
@@ -144,3 +144,61 @@ def test_upload_sent_with_progress_gets_its_redirect_as_json_and_the_message_wai
                           data={"note": "no file"}, content_type="multipart/form-data")
     assert refused.status_code == 200 and refused.json["redirect"].startswith(f"/work-orders/{wo.id}")
     assert "Choose a photo to upload." in client.get(refused.json["redirect"]).get_data(as_text=True)
+
+
+# --- panel and note: columns of the document row, one rule for the API and the page ---------------------
+def test_panel_and_note_are_the_document_row_s_columns(wo, advisor, api_as):
+    api = api_as(advisor)
+    body = post_photo(api, wo, panel=" boot ", note="  chip on the lid \n").json
+    doc = db.session.get(Document, body["id"])
+    assert (doc.panel, doc.note) == ("boot", "chip on the lid")
+    assert (body["panel"], body["note"]) == ("boot", "chip on the lid")
+    # the listing reads the row, not the timeline: the event's copy is history only
+    ev = events.timeline("work_order", wo.id)[-1]
+    assert ev.data == {"document_id": doc.id, "panel": "boot", "note": "chip on the lid"}
+    doc.panel, doc.note = "roof", "seen again"
+    uow.commit()
+    listed = api.get(f"work-orders/{wo.id}/photos").json["items"]
+    assert [(p["panel"], p["note"]) for p in listed] == [("roof", "seen again")]
+    blank = post_photo(api, wo, panel="", note="   ").json
+    assert (blank["panel"], blank["note"]) == (None, None)
+
+
+@pytest.mark.parametrize("form,field", [({"panel": "front"}, "panel"), ({"panel": "x" * 40}, "panel"),
+                                        ({"panel": "bonnet", "note": "n" * 501}, "note")])
+def test_api_refuses_an_unknown_panel_or_a_long_note_with_422_on_the_field(wo, advisor, api_as, form, field):
+    before = len(events.timeline("work_order", wo.id))
+    resp = post_photo(api_as(advisor), wo, **form)
+    assert resp.status_code == 422, resp.json
+    assert resp.json["error"]["code"] == "validation_error" and list(resp.json["error"]["fields"]) == [field]
+    assert db.session.query(Document).count() == 0
+    assert len(events.timeline("work_order", wo.id)) == before
+
+
+def test_page_refuses_an_unknown_panel_with_a_message_and_keeps_nothing(wo, advisor, login, client):
+    login(advisor)
+    before = len(events.timeline("work_order", wo.id))
+    resp = client.post(f"/work-orders/{wo.id}/photos", data={"file": (io.BytesIO(PNG), "a.png"), "panel": "front",
+                                                             "note": "kept?"},
+                       content_type="multipart/form-data", follow_redirects=True)
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 200 and "Unknown panel “front”: the photo was not added." in html
+    assert "panel: Choose a panel of the check-in sheet, or none." in html
+    assert "Photo added to the check-in sheet." not in html
+    assert db.session.query(Document).count() == 0
+    assert len(events.timeline("work_order", wo.id)) == before
+
+
+def test_page_keeps_a_long_note_whole_or_refuses_it(wo, advisor, login, client):
+    """The page used to cut the note to 500 characters silently; now the same rule as the API applies."""
+    login(advisor)
+    resp = client.post(f"/work-orders/{wo.id}/photos", data={"file": (io.BytesIO(PNG), "a.png"),
+                                                             "panel": "wheels", "note": "n" * 501},
+                       content_type="multipart/form-data", follow_redirects=True)
+    assert "At most 500 characters." in resp.get_data(as_text=True)
+    assert db.session.query(Document).count() == 0
+    client.post(f"/work-orders/{wo.id}/photos", data={"file": (io.BytesIO(PNG), "a.png"), "panel": "wheels",
+                                                      "note": " " + "n" * 500 + " "},
+                content_type="multipart/form-data")
+    doc = db.session.query(Document).one()
+    assert (doc.panel, doc.note) == ("wheels", "n" * 500)
