@@ -12,6 +12,7 @@ from ..core.http import page_schema, paginate
 from ..documents.schemas import DocumentOut
 from . import parts, queries, services
 from .models import WorkOrder
+from .photos import add_photo, photos_of
 from .presenters import WorkOrderOut
 from .schemas import (
     PartIn,
@@ -88,7 +89,7 @@ class WorkOrderPhotos(MethodView):
     def get(self, case_id):
         """Photos of the car taken at check-in (download each through its `content_url`)."""
         user = require("workorders.read")
-        return {"items": services.photos_of(get_or_404(WorkOrder, case_id, user))}
+        return {"items": photos_of(get_or_404(WorkOrder, case_id, user))}
 
     @blp.arguments(PhotoForm, location="form")
     @blp.arguments(PhotoFiles, location="files")
@@ -100,7 +101,7 @@ class WorkOrderPhotos(MethodView):
         user = require("workorders.read")
         require("documents.upload", user)
         wo = get_or_404(WorkOrder, case_id, user, for_update=True)
-        return services.add_photo(user, wo, files["file"], form.get("panel"), form.get("note"))
+        return add_photo(user, wo, files["file"], form.get("panel"), form.get("note"))
 
 
 register_case_routes(blp, WF, "work-orders", WorkOrderOut, "workorders.read")
