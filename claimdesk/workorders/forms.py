@@ -119,6 +119,11 @@ def form_to_data(action: str, form, wo: WorkOrder) -> dict:
         data["promised_at"] = local_to_iso(text.get("promised_at"))
         data["free_wash"] = checkbox(form, "free_wash")
         data["decisions"] = _decisions_from_form(form)
+    elif action == "revise_promise":
+        for key in ("reason", "agreed_by", "channel"):
+            if text.get(key):
+                data[key] = text[key]
+        data["promised_at"] = local_to_iso(text.get("promised_at"))
     elif action == "dispatch":
         for key in ("team", "technician_id", "priority", "note"):
             if text.get(key):

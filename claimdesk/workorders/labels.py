@@ -65,4 +65,6 @@ FIELD_LABELS = {
     "part_number": _l("Part no."), "operation_code": _l("Operation"),
     "safety_related": _l("Safety-related"), "done_lines": _l("Lines done"),
     "signature_image": _l("Signature"),
+    "previous_promised_at": _l("Previously promised"), "late": _l("Already late"),
+    "agreed_by": _l("Agreed by"),
 }

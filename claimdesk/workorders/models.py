@@ -62,6 +62,8 @@ class WorkOrder(CaseMixin, db.Model):
     payment_method: Mapped[str | None] = mapped_column(sa.String(20))
     old_parts: Mapped[str | None] = mapped_column(sa.String(20))
     free_wash: Mapped[bool] = mapped_column(nullable=False, default=False)
+    # Later promises agreed with the customer (a delay): [{from, to, reason, agreed_by, channel, at, by}]
+    promise_revisions: Mapped[list | None] = mapped_column(JSONType, default=list)
 
     # Workshop
     team: Mapped[str | None] = mapped_column(sa.String(64), index=True)
@@ -132,6 +134,15 @@ class WorkOrder(CaseMixin, db.Model):
     def estimate_totals(self) -> dict[str, Decimal]:
         """What was quoted: everything not declined."""
         return self.totals(("proposed", "approved", "deferred"))
+
+    @property
+    def promise_history(self) -> list[dict]:
+        """The agreed delays, oldest first, with their times as datetimes (pages and printout)."""
+        def when(value):
+            return datetime.fromisoformat(value) if value else None
+
+        return [{**r, "from": when(r.get("from")), "to": when(r.get("to")), "at": when(r.get("at"))}
+                for r in self.promise_revisions or []]
 
     @property
     def has_signature_image(self) -> bool:

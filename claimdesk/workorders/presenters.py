@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from marshmallow import fields
+from marshmallow import Schema, fields
 
 from ..core.schemas import CaseOutBase
 from ..core.schemas import Money as MoneyField
@@ -52,6 +52,17 @@ def next_step(wo: WorkOrder) -> NextStep | None:
     return None
 
 
+class PromiseRevisionOut(Schema):
+    from_ = fields.String(data_key="from", attribute="from", allow_none=True,
+                          metadata={"description": "the promised time before (ISO)"})
+    to = fields.String(metadata={"description": "the new promised time (ISO)"})
+    reason = fields.String()
+    agreed_by = fields.String()
+    channel = fields.String()
+    at = fields.String(metadata={"description": "when the new time was agreed (ISO)"})
+    by = fields.String(metadata={"description": "the advisor who recorded it"})
+
+
 class WorkOrderOut(CaseOutBase):
     vehicle_id = fields.Integer()
     parent_id = fields.Integer(allow_none=True)
@@ -68,6 +79,8 @@ class WorkOrderOut(CaseOutBase):
     booklet_checked = fields.Boolean()
     diagnosis = fields.String(allow_none=True)
     promised_at = fields.DateTime(allow_none=True)
+    promise_revisions = fields.Function(lambda wo: PromiseRevisionOut(many=True).dump(wo.promise_revisions or []),
+                                        metadata={"description": "delays agreed with the customer, oldest first"})
     signed_by = fields.String(allow_none=True)
     signed_at = fields.DateTime(allow_none=True)
     signature_channel = fields.String(allow_none=True)

@@ -150,6 +150,18 @@ class AuthoriseIn(Schema):
     version = fields.Integer()
 
 
+class RevisePromiseIn(Schema):
+    promised_at = AwareDateTime(required=True, default_timezone=None,
+                                metadata={"description": "the new promised completion time"})
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000),
+                           metadata={"description": "why the work is late (parts on order, extra work …)"})
+    agreed_by = fields.String(required=True, validate=validate.Length(min=1, max=120),
+                              metadata={"description": "who agreed to the new time for the customer"})
+    channel = fields.String(load_default="phone", validate=_one_of(SIGNATURE_CHANNELS),
+                            metadata={"description": "how the customer agreed"})
+    version = fields.Integer()
+
+
 class DispatchIn(Schema):
     team = fields.String(required=True, validate=validate.Length(min=1, max=64))
     technician_id = fields.Integer(allow_none=True)

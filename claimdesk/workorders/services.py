@@ -313,6 +313,27 @@ def authorise(wo: WorkOrder, data: dict, ctx: Context):
         ctx.event_data["signature_image"] = "✓"  # the image stays on the work order, not in the timeline
 
 
+def revise_promise(wo: WorkOrder, data: dict, ctx: Context):
+    """A new promised completion time agreed with the customer; the clock re-bases on it (workflow)."""
+    new, old = data["promised_at"], wo.promised_at
+    if new <= ctx.at:
+        raise ValidationFailed(_s(_l("The promised completion time must be in the future.")),
+                               fields={"promised_at": [_s(_l("Must be later than now."))]})
+    if old is not None and new == old:
+        raise ValidationFailed(_s(_l("That is the promised time already.")),
+                               fields={"promised_at": [_s(_l("Give a different time."))]})
+    late = old is not None and old <= ctx.at
+    if late:  # the old promise is already missed: its clock ends as met or breached, not cancelled
+        ctx.stops.append("work_order.promised_completion")
+    actor = getattr(ctx.actor, "display_name", None) or "system"
+    wo.promise_revisions = [*(wo.promise_revisions or []), {
+        "from": old.isoformat() if old else None, "to": new.isoformat(), "reason": data["reason"].strip(),
+        "agreed_by": data["agreed_by"].strip(), "channel": data["channel"], "at": ctx.at.isoformat(), "by": actor}]
+    wo.promised_at = new
+    ctx.deadlines["work_order.promised_completion"] = new
+    ctx.event_data.update(previous_promised_at=old, promised_at=new, late=late)
+
+
 # --- workshop ------------------------------------------------------------------------------------
 def dispatch(wo: WorkOrder, data: dict, ctx: Context):
     if not any(ln.decision == "approved" for ln in wo.lines):
@@ -383,6 +404,7 @@ WF.implement(
     remove_line=remove_line,
     decide_warranty=decide_warranty,
     authorise=(authorise, gate_has_estimate, gate_warranty_decided),
+    revise_promise=revise_promise,
     dispatch=dispatch,
     request_extra_work=request_extra_work,
     decide_extra_work=decide_extra_work,

@@ -40,6 +40,12 @@ WF = register(Workflow("work_order", WorkOrder, STATES, {"closed", "cancelled"},
            label=_l("Customer authorises"),
            description="The customer signs the work order: per-line decisions (default: approve every proposed "
                        "line), promised completion time, payment method, old parts, free wash."),
+    Action("revise_promise", ("authorised", "in_repair", "quality_check"), None, roles=ADVISOR,
+           schema=s.RevisePromiseIn, cancels=(PROMISED,), starts=(PROMISED,),
+           label=_l("Revise promised time"),
+           description="A delay agreed with the customer: the new promised completion time, why, who agreed and "
+                       "how. The promised-completion clock restarts towards the new time; a promise already "
+                       "missed is recorded as breached, one revised in time as cancelled."),
     Action("dispatch", ("authorised",), "in_repair", roles=WORKSHOP, schema=s.DispatchIn,
            label=_l("Dispatch"), description="Send the job to a team (and technician) with a priority."),
     Action("request_extra_work", ("in_repair",), None, roles=FLOOR, schema=s.RequestExtraIn,

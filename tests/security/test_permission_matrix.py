@@ -67,7 +67,8 @@ GROUP_WIDE = roles(ADM)  # SLA calendars: admins configure every store (sla.serv
 
 # --- case actions: who may run each (managers always may) --------------------------------------------
 WO_ACTIONS = {
-    **dict.fromkeys(["check_in", "estimate", "remove_line", "decide_warranty", "authorise", "decide_extra_work",
+    **dict.fromkeys(["check_in", "estimate", "remove_line", "decide_warranty", "authorise", "revise_promise",
+                     "decide_extra_work",
                      "notify_customer", "deliver", "cancel", "add_adjustment", "remove_adjustment",
                      "record_payment", "refund"], roles(ADV, MGR)),
     **dict.fromkeys(["dispatch", "complete_repair", "pass_check", "fail_check", "wash"], roles(WS, MGR)),

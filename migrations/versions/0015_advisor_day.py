@@ -1,0 +1,29 @@
+"""step 13 · advisor's day: agreed delays of the promised completion time (work orders)
+
+Revision ID: 0015_advisor_day
+Revises: 0012_settlement
+Create Date: 2026-12-06 21:10:00
+
+"""
+from alembic import op
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+
+
+# revision identifiers, used by Alembic.
+revision = '0015_advisor_day'
+down_revision = '0012_settlement'
+branch_labels = None
+depends_on = None
+
+JSON = sa.JSON().with_variant(postgresql.JSONB(), 'postgresql')
+
+
+def upgrade():
+    with op.batch_alter_table('work_orders', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('promise_revisions', JSON, nullable=True))
+
+
+def downgrade():
+    with op.batch_alter_table('work_orders', schema=None) as batch_op:
+        batch_op.drop_column('promise_revisions')
