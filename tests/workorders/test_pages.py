@@ -194,21 +194,30 @@ def test_next_step_for_another_role_says_who(app, wo, mover, advisor):
 
 
 def test_unhappy_callback_offers_a_linked_complaint(app, wo, mover, advisor):
-    """With the complaints module present, the button opens its form pre-filled for this work order."""
+    """The unhappy callback opened a complaint: the page links it. A work order unhappy before complaints
+    were opened automatically (no linked complaint) still offers the pre-filled complaint form."""
+    import sqlalchemy as sa
     from flask import render_template, url_for
 
+    from claimdesk.complaints.models import Complaint
+    from claimdesk.extensions import db
     from claimdesk.workorders import views
 
     mover.to(wo, "delivered")
     mover.run(wo, "follow_up", satisfaction=1, note="very unhappy")
+    complaint = db.session.scalars(sa.select(Complaint).where(Complaint.work_order_id == wo.id)).one()
 
     with app.test_request_context(f"/work-orders/{wo.id}"):
         from flask_login import login_user
 
         login_user(advisor)
-        html = render_template("workorders/detail.html", **views.detail_context(wo, advisor))
         link = url_for("complaints.new", customer_id=wo.customer_id, vehicle_id=wo.vehicle_id,
                        work_order_id=wo.id, channel="callback")
+        html = render_template("workorders/detail.html", **views.detail_context(wo, advisor))
+        assert url_for("complaints.detail", case_id=complaint.id) in html and link.replace("&", "&amp;") not in html
+        complaint.work_order_id = None  # as if opened before this link existed
+        db.session.flush()
+        html = render_template("workorders/detail.html", **views.detail_context(wo, advisor))
         assert link.replace("&", "&amp;") in html
         html = render_template("workorders/detail.html", **views.detail_context(wo, advisor),
                                has_endpoint=lambda name: name != "complaints.new" and name in app.view_functions)
