@@ -71,6 +71,7 @@ def pass_check(wo: WorkOrder, data: dict, ctx: Context):
     ctx.event_data["check_id"] = check.id
     if data["stage"] == "final":
         wo.ready_at = ctx.at
+        wo.parking_spot = data.get("parking_spot") or wo.parking_spot
         ctx.target = "ready"
         ctx.stops.append("work_order.promised_completion")
 
@@ -89,7 +90,14 @@ def fail_check(wo: WorkOrder, data: dict, ctx: Context):
     ctx.event_data.update(check_id=check.id, rework_count=wo.rework_count)
 
 
+def gate_final_check_passed(wo: WorkOrder, data: dict, ctx: Context):
+    """The car is washed after the final QC (a wash before it would be undone by the checks)."""
+    if not wo.passed_stage("final"):
+        raise GateBlocked("final_qc_signed", _s(_l("Cannot record the wash: the final QC is not signed yet.")))
+
+
 def wash(wo: WorkOrder, data: dict, ctx: Context):
     if wo.washed_at is not None:
         raise Conflict(_s(_l("The car wash is already recorded.")), code="invalid_state")
     wo.washed_at = ctx.at
+    wo.parking_spot = data.get("parking_spot") or wo.parking_spot

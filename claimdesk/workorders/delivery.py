@@ -53,6 +53,11 @@ def _delivery_gates(wo: WorkOrder, data: dict) -> list[tuple[str, str, dict]]:
                          ("nothing_left_inside", _l("Cannot deliver: tools or covers left inside the car."))):
         if data.get(key) is False:
             out.append((key, _s(message)))
+    for key, present, message in (
+            ("spare_tyre_returned", wo.spare_tyre_present, _l("Cannot deliver: the spare tyre is not back in the car.")),
+            ("tool_kit_returned", wo.tool_kit_present, _l("Cannot deliver: the tool kit is not back in the car."))):
+        if present and data.get(key) is False:
+            out.append((key, _s(message)))
     signoff = set(data.get("declined_signoff") or [])
     unsigned = [ln for ln in wo.lines if ln.decision in ("declined", "deferred") and ln.safety_related
                 and not ln.declined_signed_by and ln.id not in signoff]
@@ -109,6 +114,9 @@ def deliver(wo: WorkOrder, data: dict, ctx: Context):
     wo.delivered_signed_by = data["signed_by"]
     wo.delivery_check = {"old_parts_handled": data["old_parts_handled"], "car_clean": data["car_clean"],
                          "nothing_left_inside": data["nothing_left_inside"], "checked_by": getattr(ctx.actor, "id", None)}
+    for key, present in (("spare_tyre_returned", wo.spare_tyre_present), ("tool_kit_returned", wo.tool_kit_present)):
+        if present:
+            wo.delivery_check[key] = data[key]
     paid = billing.take_delivery_payment(wo, data, ctx)  # the customer's share, exactly, after adjustments
     if data.get("next_service_date") is not None:
         wo.next_service_date = vehicle.next_service_date = data["next_service_date"]

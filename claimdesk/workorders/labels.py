@@ -67,4 +67,7 @@ FIELD_LABELS = {
     "signature_image": _l("Signature"),
     "previous_promised_at": _l("Previously promised"), "late": _l("Already late"),
     "agreed_by": _l("Agreed by"),
+    "spare_tyre_present": _l("Spare tyre present"), "tool_kit_present": _l("Tool kit present"),
+    "key_tag": _l("Key tag"), "parking_spot": _l("Parking spot"),
+    "spare_tyre_returned": _l("Spare tyre back in the car"), "tool_kit_returned": _l("Tool kit back in the car"),
 }

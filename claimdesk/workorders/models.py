@@ -52,6 +52,9 @@ class WorkOrder(CaseMixin, db.Model):
     licence_checked: Mapped[bool] = mapped_column(nullable=False, default=False)
     booklet_checked: Mapped[bool] = mapped_column(nullable=False, default=False)
     diagnosis: Mapped[str | None] = mapped_column(sa.Text)
+    spare_tyre_present: Mapped[bool | None] = mapped_column()  # None: not recorded
+    tool_kit_present: Mapped[bool | None] = mapped_column()
+    key_tag: Mapped[str | None] = mapped_column(sa.String(20))  # the numbered tag on the customer's key
 
     # Authorisation (the customer's signature on the work order)
     promised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -74,6 +77,7 @@ class WorkOrder(CaseMixin, db.Model):
     repair_completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     washed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ready_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    parking_spot: Mapped[str | None] = mapped_column(sa.String(20))  # where the finished car waits
 
     # Delivery and settlement (交车, 结算单)
     customer_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -78,6 +78,10 @@ class WorkOrderOut(CaseOutBase):
     licence_checked = fields.Boolean()
     booklet_checked = fields.Boolean()
     diagnosis = fields.String(allow_none=True)
+    spare_tyre_present = fields.Boolean(allow_none=True)
+    tool_kit_present = fields.Boolean(allow_none=True)
+    key_tag = fields.String(allow_none=True)
+    parking_spot = fields.String(allow_none=True, metadata={"description": "where the finished car is parked"})
     promised_at = fields.DateTime(allow_none=True)
     promise_revisions = fields.Function(lambda wo: PromiseRevisionOut(many=True).dump(wo.promise_revisions or []),
                                         metadata={"description": "delays agreed with the customer, oldest first"})

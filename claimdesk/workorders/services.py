@@ -17,7 +17,7 @@ from ..customers.models import Customer, Vehicle
 from ..customers.services import record_mileage
 from ..extensions import db
 from . import billing
-from .checks import CHECK_ITEMS, fail_check, gate_check_order, pass_check, wash
+from .checks import CHECK_ITEMS, fail_check, gate_check_order, gate_final_check_passed, pass_check, wash
 from .delivery import (
     DELIVERY_GATES,
     LINKED_CASES,
@@ -126,7 +126,7 @@ def _check_staff(user_id: int, store_id: int, field: str, role: str | None = Non
 
 
 CHECK_IN_FIELDS = ("appointment_at", "fuel_level", "damage", "valuables", "covers_fitted", "licence_checked",
-                   "booklet_checked", "diagnosis")
+                   "booklet_checked", "diagnosis", "spare_tyre_present", "tool_kit_present", "key_tag")
 
 
 def _apply_check_in(wo: WorkOrder, data: dict) -> list[str]:
@@ -411,7 +411,7 @@ WF.implement(
     complete_repair=(complete_repair, gate_no_pending_extra),
     pass_check=(pass_check, gate_check_order),
     fail_check=fail_check,
-    wash=wash,
+    wash=(wash, gate_final_check_passed),
     notify_customer=notify_customer,
     deliver=(deliver, gate_deliverable),
     add_adjustment=billing.add_adjustment,

@@ -1,4 +1,5 @@
-"""step 13 · advisor's day: agreed delays of the promised completion time (work orders)
+"""step 13 · advisor's day: agreed delays of the promised completion time; spare tyre, tool kit and key
+tag on the check-in sheet, the finished car's parking spot (work orders)
 
 Revision ID: 0015_advisor_day
 Revises: 0012_settlement
@@ -22,8 +23,16 @@ JSON = sa.JSON().with_variant(postgresql.JSONB(), 'postgresql')
 def upgrade():
     with op.batch_alter_table('work_orders', schema=None) as batch_op:
         batch_op.add_column(sa.Column('promise_revisions', JSON, nullable=True))
+        batch_op.add_column(sa.Column('spare_tyre_present', sa.Boolean(), nullable=True))
+        batch_op.add_column(sa.Column('tool_kit_present', sa.Boolean(), nullable=True))
+        batch_op.add_column(sa.Column('key_tag', sa.String(length=20), nullable=True))
+        batch_op.add_column(sa.Column('parking_spot', sa.String(length=20), nullable=True))
 
 
 def downgrade():
     with op.batch_alter_table('work_orders', schema=None) as batch_op:
+        batch_op.drop_column('parking_spot')
+        batch_op.drop_column('key_tag')
+        batch_op.drop_column('tool_kit_present')
+        batch_op.drop_column('spare_tyre_present')
         batch_op.drop_column('promise_revisions')
