@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from ..core.errors import Conflict, GateBlocked, ValidationFailed
+from ..core.errors import Conflict, Forbidden, GateBlocked, ValidationFailed
 from ..core.workflow import Context
 from ..extensions import db
 from .models import WorkOrder, WorkOrderCheck
@@ -58,6 +58,32 @@ def gate_check_order(wo: WorkOrder, data: dict, ctx: Context):
         raise GateBlocked(f"{before}_check_signed", _s(_l(
             "Cannot sign the %(stage)s: the %(before)s is not signed.", stage=_stage_name(stage),
             before=_stage_name(before))))
+
+
+#: who signs each stage (managers may sign any)
+SIGNER_ROLES = {"self": {"workshop"}, "team_lead": {"workshop"}, "final": {"qc_inspector"}}
+
+
+def separate_signers(store) -> bool:
+    """The store's rule (on unless its settings turn it off): one person signs at most one of the checks."""
+    return bool((store.settings or {}).get("separate_check_signers", True))
+
+
+def gate_check_signer(wo: WorkOrder, data: dict, ctx: Context):
+    """The final QC is the QC inspector's, the other two the workshop's; and one person signs one check."""
+    role = getattr(ctx.actor, "role", None)
+    if ctx.actor is None:
+        return
+    stage = data["stage"]
+    if role != "manager" and role not in SIGNER_ROLES[stage]:
+        raise Forbidden(_s(_l("Only a QC inspector signs the final QC.")) if stage == "final" else
+                        _s(_l("The %(stage)s is signed by the workshop.", stage=_stage_name(stage))))
+    if ctx.action.name == "pass_check" and separate_signers(wo.store):
+        mine = [c for c in wo.current_checks() if c.passed and c.actor_id == ctx.actor.id and c.stage != stage]
+        if mine:
+            raise GateBlocked("separate_check_signers", _s(_l(
+                "You signed the %(other)s: another colleague signs the %(stage)s.",
+                other=_stage_name(mine[0].stage), stage=_stage_name(stage))))
 
 
 def pass_check(wo: WorkOrder, data: dict, ctx: Context):

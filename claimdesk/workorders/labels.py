@@ -50,7 +50,8 @@ CHECK_ITEM_LABELS = {
     "nothing left inside": _l("Nothing left inside"),
 }
 ROLE_LABELS = {"advisor": _l("the service advisor"), "workshop": _l("the workshop"),
-               "customer_relations": _l("customer relations")}
+               "customer_relations": _l("customer relations"), "qc_inspector": _l("the QC inspector"),
+               "info_clerk": _l("the information clerk")}
 #: the timeline's words for this domain's own event fields (registered with core.timeline in init_app)
 FIELD_LABELS = {
     "booklet_checked": _l("Maintenance booklet checked"), "car_clean": _l("Car clean"),

@@ -36,7 +36,8 @@ def next_step(wo: WorkOrder) -> NextStep | None:
     if state == "quality_check":
         for stage in CHECK_STAGES:
             if not wo.passed_stage(stage):
-                return NextStep(action="pass_check", role="workshop", stage=stage,
+                return NextStep(action="pass_check", role="qc_inspector" if stage == "final" else "workshop",
+                                stage=stage,
                             label=_l("Sign the %(stage)s (or record a failure).", stage=STAGE_LABELS[stage]))
     if state == "ready":
         if wo.free_wash and wo.washed_at is None:

@@ -17,7 +17,15 @@ from ..customers.models import Customer, Vehicle
 from ..customers.services import record_mileage
 from ..extensions import db
 from . import billing
-from .checks import CHECK_ITEMS, fail_check, gate_check_order, gate_final_check_passed, pass_check, wash
+from .checks import (
+    CHECK_ITEMS,
+    fail_check,
+    gate_check_order,
+    gate_check_signer,
+    gate_final_check_passed,
+    pass_check,
+    wash,
+)
 from .delivery import (
     DELIVERY_GATES,
     LINKED_CASES,
@@ -409,8 +417,8 @@ WF.implement(
     request_extra_work=request_extra_work,
     decide_extra_work=decide_extra_work,
     complete_repair=(complete_repair, gate_no_pending_extra),
-    pass_check=(pass_check, gate_check_order),
-    fail_check=fail_check,
+    pass_check=(pass_check, gate_check_signer, gate_check_order),
+    fail_check=(fail_check, gate_check_signer),
     wash=(wash, gate_final_check_passed),
     notify_customer=notify_customer,
     deliver=(deliver, gate_deliverable),

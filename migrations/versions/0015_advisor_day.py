@@ -1,5 +1,6 @@
 """step 13 · advisor's day: agreed delays of the promised completion time; spare tyre, tool kit and key
-tag on the check-in sheet, the finished car's parking spot (work orders)
+tag on the check-in sheet, the finished car's parking spot (work orders); the QC inspector and
+the information clerk roles (users)
 
 Revision ID: 0015_advisor_day
 Revises: 0012_settlement
@@ -18,9 +19,19 @@ branch_labels = None
 depends_on = None
 
 JSON = sa.JSON().with_variant(postgresql.JSONB(), 'postgresql')
+OLD_ROLES = "role in ('customer_relations','advisor','workshop','manager','admin')"
+NEW_ROLES = "role in ('customer_relations','advisor','workshop','qc_inspector','info_clerk','manager','admin')"
+
+
+def _roles(check):
+    # the users' role check names the roles: the QC inspector and the information clerk join them
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.drop_constraint(op.f('ck_users_role'), type_='check')
+        batch_op.create_check_constraint(op.f('ck_users_role'), check)
 
 
 def upgrade():
+    _roles(NEW_ROLES)
     with op.batch_alter_table('work_orders', schema=None) as batch_op:
         batch_op.add_column(sa.Column('promise_revisions', JSON, nullable=True))
         batch_op.add_column(sa.Column('spare_tyre_present', sa.Boolean(), nullable=True))
@@ -36,3 +47,4 @@ def downgrade():
         batch_op.drop_column('tool_kit_present')
         batch_op.drop_column('spare_tyre_present')
         batch_op.drop_column('promise_revisions')
+    _roles(OLD_ROLES)

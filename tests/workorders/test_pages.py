@@ -61,7 +61,12 @@ def _post(c, url, data, expect_flash=None):
 def test_full_flow_through_the_pages(app, vehicle, advisor, workshop, clerk):
     from claimdesk.extensions import db
 
+    from tests.factories import check_signer
+
     adv, ws, cr = browser(app, advisor), browser(app, workshop), browser(app, clerk)
+    # one person signs one check: the technician, the team leader, the QC inspector
+    by_stage = {"self": ws, "team_lead": browser(app, check_signer(workshop.store, "team_lead")),
+                "final": browser(app, check_signer(workshop.store, "final"))}
     # reception: find the customer, open the work order with the check-in sheet
     html = _page(adv, f"/work-orders/new?q={vehicle.customer.phone}")
     assert f"customer_id={vehicle.customer_id}" in html
@@ -114,13 +119,14 @@ def test_full_flow_through_the_pages(app, vehicle, advisor, workshop, clerk):
     html = _post(ws, f"{url}/act/pass_check", {"stage": "team_lead"}, expect_flash="self-check is not signed")
     _post(ws, f"{url}/act/pass_check", {"stage": "self", "items__present": "1", "item-0": "1", "item-1": "1",
                                         "item-2": "1", "item-3": "1", "item-4": "1"}, expect_flash="Done")
-    _post(ws, f"{url}/act/pass_check", {"stage": "team_lead", "items__present": "1", "item-0": "1"},
+    _post(by_stage["team_lead"], f"{url}/act/pass_check", {"stage": "team_lead", "items__present": "1", "item-0": "1"},
           expect_flash="Items failed")
-    _post(ws, f"{url}/act/fail_check", {"stage": "team_lead", "reason": "pads not bedded in"}, expect_flash="Done")
+    _post(by_stage["team_lead"], f"{url}/act/fail_check", {"stage": "team_lead", "reason": "pads not bedded in"},
+          expect_flash="Done")
     assert _fresh(wo).rework_count == 1 and _fresh(wo).state == "in_repair"
     _post(ws, f"{url}/act/complete_repair", {}, expect_flash="Done")
     for stage in ("self", "team_lead", "final"):
-        _post(ws, f"{url}/act/pass_check", {"stage": stage}, expect_flash="Done")
+        _post(by_stage[stage], f"{url}/act/pass_check", {"stage": stage}, expect_flash="Done")
     assert _fresh(wo).state == "ready"
     # the page names what still blocks delivery
     html = _page(adv, url)
