@@ -193,6 +193,7 @@ MATRIX: dict[str, R] = {
     "POST /sla/policies/<key>/rebaseline": R(SLA_ADMIN),
     "GET /sla/calendar": R(SLA_READ), "POST /sla/calendar": R(SLA_ADMIN),
     "POST /sla/calendar/<int:store_id>/days": R(SLA_ADMIN, store=True, anywhere=GROUP_WIDE),
+    "POST /sla/calendar/<int:store_id>/statutory": R(SLA_ADMIN, store=True, anywhere=GROUP_WIDE),
     "POST /sla/calendar/<int:store_id>/days/<int:day_id>/delete": R(SLA_ADMIN, store=True, anywhere=GROUP_WIDE),
     "GET /api/v1/sla/policies": R(SLA_ADMIN), "GET /api/v1/sla/policies/<string:key>": R(SLA_ADMIN),
     "PUT /api/v1/sla/policies/<string:key>": R(SLA_ADMIN, body=lambda world, role: {"target_seconds": 7200}),
