@@ -154,6 +154,10 @@ def _one(t, real_now, age_days, store, customer, vehicle, rng, parts, advisor, w
         at(rng.randint(20, 180))
         act("decide_extra_work", advisor, decided_by=customer.name, channel="phone",
             decisions=[{"line_id": wo.pending_extra_lines[0].id, "approved": rng.random() < 0.7}])
+    if target == "in_repair":  # still in the workshop: a delay agreed with the customer (no random draw)
+        at(30)
+        act("revise_promise", advisor, promised_at=max(wo.promised_at, t) + timedelta(hours=24),
+            reason="等待配件到货 Waiting for parts", agreed_by=customer.name, channel="phone")
     if target == "in_repair":
         return
     at(rng.randint(60, 600))
