@@ -77,3 +77,18 @@ def _make_hash():
 
 
 _HASH = _make_hash()
+
+
+def check_signer(store, stage: str, technician=None):
+    """Who signs a quality check in tests: the technician the self-check, a team leader the second, the
+    store's QC inspector the final one (one person signs one check: workorders/checks.py)."""
+    import sqlalchemy as sa
+
+    from claimdesk.extensions import db
+
+    if stage == "self" and technician is not None:
+        return technician
+    role, username = {"self": ("workshop", f"tech_{store.id}"), "team_lead": ("workshop", f"lead_{store.id}"),
+                      "final": ("qc_inspector", f"qc_{store.id}")}[stage]
+    user = db.session.scalars(sa.select(User).where(User.username == username)).first()
+    return user or UserFactory(role=role, username=username, full_name=username.title(), store=store)

@@ -16,7 +16,7 @@ from flask_login import current_user
 from ..core.errors import Forbidden, NotFound, Unauthenticated
 from ..extensions import db
 
-ALL = frozenset({"customer_relations", "advisor", "workshop", "manager", "admin"})
+ALL = frozenset({"customer_relations", "advisor", "workshop", "qc_inspector", "info_clerk", "manager", "admin"})
 STAFF = ALL - {"admin"}
 
 PERMISSIONS: dict[str, frozenset[str]] = {
@@ -38,7 +38,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "sla.policies.read": frozenset({"manager", "admin"}),
     "sla.policies.write": frozenset({"manager", "admin"}),
     "sla.calendars.write": frozenset({"manager", "admin"}),
-    "dashboard.view": frozenset({"manager", "admin"}),
+    # the information clerk (信息员) prepares the reports: dashboards, reports and their exports
+    "dashboard.view": frozenset({"manager", "admin", "info_clerk"}),
     "users.manage": frozenset({"admin"}),
     "stores.manage": frozenset({"admin"}),
 }

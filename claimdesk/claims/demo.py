@@ -169,8 +169,10 @@ def seed(*, store, users, customers, rng, months, cases, echo=print, **_kw):
             if not at(rng.uniform(24, 96)):
                 continue
             WO.perform(wo, "complete_repair", {}, workshop or manager)
+            signers = {"self": workshop or manager, "team_lead": users.get("teamlead") or manager,
+                       "final": users.get("qc") or manager}  # one person signs one check
             for stage in ("self", "team_lead", "final"):
-                WO.perform(wo, "pass_check", {"stage": stage}, workshop or manager)
+                WO.perform(wo, "pass_check", {"stage": stage}, signers[stage])
             # the work order is ready: the claim moved on to documents by itself
         # documents trickle in
         for item in list(claim.checklist):

@@ -2,6 +2,14 @@
 
 
 def init_app(app):
+    from ..core.workflow import action_performed
+    from ..workorders import services as workorder_services
+    from ..workorders.workflow import WF as WORK_ORDERS
+    from .callbacks import linked_complaints, on_work_order_action
+
+    action_performed.connect(on_work_order_action, sender=WORK_ORDERS)
+    if linked_complaints not in workorder_services.LINKED_CASES:
+        workorder_services.LINKED_CASES.append(linked_complaints)
     from ..demo import SEEDERS
     from .demo import seed_complaints
 

@@ -46,6 +46,8 @@ ROLE_LABELS = {
     "customer_relations": _l("customer relations"),
     "advisor": _l("service advisor"),
     "workshop": _l("workshop"),
+    "qc_inspector": _l("QC inspector"),
+    "info_clerk": _l("information clerk"),
     "manager": _l("manager"),
     "admin": _l("administrator"),
 }

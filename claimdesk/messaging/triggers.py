@@ -43,6 +43,8 @@ def _decide(case_type: str, case, name: str, event):
             return "car_ready", {}, f"round{case.rework_count}"
         if name == "deliver":
             return "follow_up_coming", {}, "delivered"
+        if name == "revise_promise":  # a delay agreed with the customer: the new time in writing
+            return "promised_time_revised", {}, None
     elif case_type == "claim":
         if name == "complete_repair" and list(getattr(case, "missing_documents", [])):
             return "documents_missing", {"documents": _documents(case)}, None

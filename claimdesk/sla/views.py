@@ -19,6 +19,7 @@ from ..core.workflow import PAUSE_LABELS, PAUSE_REASONS
 from ..extensions import db
 from . import policies, services
 from .helpers import clock_view
+from .holidays import prefill_year
 from .models import ACTIVE_STATES, CLOCK_STATES, RECIPIENTS, SlaClock
 
 bp = staff_blueprint("sla", __name__, url_prefix="/sla")
@@ -257,6 +258,25 @@ def calendar_add_days(store_id: int):
         return refuse(err, back=url_for("sla.calendar", store_id=store.id))
     flash(_("%(n)s day(s) marked.", n=len(added)), "success")
     return redirect(url_for("sla.calendar", store_id=store.id))
+
+
+@bp.route("/calendar/<int:store_id>/statutory", methods=["POST"])
+def calendar_statutory(store_id: int):
+    """Pre-fill one year's statutory holidays and make-up working days (sla/holidays.py)."""
+    user = require("sla.calendars.write")
+    store = services.store_for_calendar(user, store_id, write=True)
+    back = url_for("sla.calendar", store_id=store.id)
+    try:
+        year = int(request.form.get("year", ""))
+    except ValueError:
+        return refuse(ValidationFailed(_("Give the year, e.g. 2026.")), back=back)
+    try:
+        added = prefill_year(policies.calendar_for_edit(store, user), year)
+    except DomainError as err:
+        return refuse(err, back=back)
+    flash(_("%(year)s: %(h)s holiday(s) and %(w)s make-up working day(s) added.", year=year, h=added["holiday"],
+            w=added["workday"]), "success")
+    return redirect(back)
 
 
 @bp.route("/calendar/<int:store_id>/days/<int:day_id>/delete", methods=["POST"])

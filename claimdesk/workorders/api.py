@@ -13,6 +13,7 @@ from ..documents.schemas import DocumentOut
 from . import parts, queries, services
 from .labels import PANELS
 from .models import WorkOrder
+from .photos import add_photo, photos_of
 from .presenters import WorkOrderOut
 from .schemas import (
     PartIn,
@@ -66,7 +67,7 @@ class WorkOrderRecommendations(MethodView):
 
 
 class PhotoForm(Schema):
-    # checked by services.photo_meta, the one rule of the API and the page (unknown panel: 422 on `panel`)
+    # checked by photos.photo_meta, the one rule of the API and the page (unknown panel: 422 on `panel`)
     panel = fields.String(load_default=None, metadata={
         "description": "Optional; one of the check-in sheet's panels: " + ", ".join(p for p, _label in PANELS)})
     note = fields.String(load_default=None, metadata={"description": "Optional, trimmed, at most 500 characters."})
@@ -91,7 +92,7 @@ class WorkOrderPhotos(MethodView):
     def get(self, case_id):
         """Photos of the car taken at check-in (download each through its `content_url`)."""
         user = require("workorders.read")
-        return {"items": services.photos_of(get_or_404(WorkOrder, case_id, user))}
+        return {"items": photos_of(get_or_404(WorkOrder, case_id, user))}
 
     @blp.arguments(PhotoForm, location="form")
     @blp.arguments(PhotoFiles, location="files")
@@ -103,7 +104,7 @@ class WorkOrderPhotos(MethodView):
         user = require("workorders.read")
         require("documents.upload", user)
         wo = get_or_404(WorkOrder, case_id, user, for_update=True)
-        return services.add_photo(user, wo, files["file"], form.get("panel"), form.get("note"))
+        return add_photo(user, wo, files["file"], form.get("panel"), form.get("note"))
 
 
 register_case_routes(blp, WF, "work-orders", WorkOrderOut, "workorders.read")

@@ -60,6 +60,9 @@ def seed_work_orders(*, store, users, customers, rng, months, cases, echo, **_kw
     second = users.get("advisorb", advisor)
     workshop = users.get("workshop")
     clerk = users.get("customer_relations") or advisor
+    # one person signs one check: the technician, the team leader, the QC inspector (workorders/checks.py)
+    signers = {"self": workshop, "team_lead": users.get("teamlead") or users.get("manager") or workshop,
+               "final": users.get("qc") or users.get("manager") or workshop}
     if not (advisor and workshop and customers):
         return
     parts = _parts(store)
@@ -83,14 +86,14 @@ def seed_work_orders(*, store, users, customers, rng, months, cases, echo, **_kw
             vehicle = rng.choice(customer.vehicles)
             age_days = (real_now - created).days
             _one(created, real_now, age_days, store, customer, vehicle, rng, parts, rng.choice((advisor, second)),
-                 workshop, clerk)
+                 workshop, clerk, signers)
             made += 1
     finally:
         clock.set_now(None)
     echo(f"{store.code}: {made} work orders")
 
 
-def _one(t, real_now, age_days, store, customer, vehicle, rng, parts, advisor, workshop, clerk):
+def _one(t, real_now, age_days, store, customer, vehicle, rng, parts, advisor, workshop, clerk, signers):
     def at(minutes):
         nonlocal t
         t = min(t + timedelta(minutes=minutes), real_now - timedelta(minutes=1))
@@ -151,6 +154,10 @@ def _one(t, real_now, age_days, store, customer, vehicle, rng, parts, advisor, w
         at(rng.randint(20, 180))
         act("decide_extra_work", advisor, decided_by=customer.name, channel="phone",
             decisions=[{"line_id": wo.pending_extra_lines[0].id, "approved": rng.random() < 0.7}])
+    if target == "in_repair":  # still in the workshop: a delay agreed with the customer (no random draw)
+        at(30)
+        act("revise_promise", advisor, promised_at=max(wo.promised_at, t) + timedelta(hours=24),
+            reason="等待配件到货 Waiting for parts", agreed_by=customer.name, channel="phone")
     if target == "in_repair":
         return
     at(rng.randint(60, 600))
@@ -160,14 +167,14 @@ def _one(t, real_now, age_days, store, customer, vehicle, rng, parts, advisor, w
     for stage in ("self", "team_lead", "final"):
         at(rng.randint(5, 40))
         if stage == "final" and rng.random() < 0.12:
-            act("fail_check", workshop, stage="final", reason="Noise still present on road test")
+            act("fail_check", signers["final"], stage="final", reason="Noise still present on road test")
             at(rng.randint(30, 120))
             act("complete_repair", workshop)
             for again in ("self", "team_lead", "final"):
                 at(rng.randint(5, 30))
-                act("pass_check", workshop, stage=again)
+                act("pass_check", signers[again], stage=again)
             break
-        act("pass_check", workshop, stage=stage)
+        act("pass_check", signers[stage], stage=stage)
     if wo.free_wash:
         at(20)
         act("wash", workshop)

@@ -36,7 +36,9 @@ def check_in_data(form) -> dict:
             data[key] = form.get(key).strip() or None
     if form.get("fuel_level", "").strip():
         data["fuel_level"] = form.get("fuel_level").strip()
-    for key in ("covers_fitted", "licence_checked", "booklet_checked"):
+    if "key_tag" in form:
+        data["key_tag"] = form.get("key_tag").strip() or None
+    for key in ("covers_fitted", "licence_checked", "booklet_checked", "spare_tyre_present", "tool_kit_present"):
         if f"{key}__present" in form:
             data[key] = checkbox(form, key)
     if "damage__present" in form:
@@ -119,6 +121,11 @@ def form_to_data(action: str, form, wo: WorkOrder) -> dict:
         data["promised_at"] = local_to_iso(text.get("promised_at"))
         data["free_wash"] = checkbox(form, "free_wash")
         data["decisions"] = _decisions_from_form(form)
+    elif action == "revise_promise":
+        for key in ("reason", "agreed_by", "channel"):
+            if text.get(key):
+                data[key] = text[key]
+        data["promised_at"] = local_to_iso(text.get("promised_at"))
     elif action == "dispatch":
         for key in ("team", "technician_id", "priority", "note"):
             if text.get(key):
@@ -133,7 +140,7 @@ def form_to_data(action: str, form, wo: WorkOrder) -> dict:
         items = _check_items_from_form(form, text.get("stage") or "")
         if items:
             data["items"] = items
-        for key in ("signed_by", "recommendations", "reason"):
+        for key in ("signed_by", "recommendations", "reason", "parking_spot"):
             if text.get(key):
                 data[key] = text[key]
     elif action == "notify_customer":
@@ -144,7 +151,7 @@ def form_to_data(action: str, form, wo: WorkOrder) -> dict:
                     "preferred_callback_time", "note"):
             if text.get(key):
                 data[key] = text[key]
-        for key in ("old_parts_handled", "car_clean", "nothing_left_inside"):
+        for key in ("old_parts_handled", "car_clean", "nothing_left_inside", "spare_tyre_returned", "tool_kit_returned"):
             data[key] = checkbox(form, key)
         data["declined_signoff"] = [int(v) for v in form.getlist("declined_signoff") if v.isdigit()]
     elif action == "add_adjustment":
@@ -173,6 +180,7 @@ def form_to_data(action: str, form, wo: WorkOrder) -> dict:
         if text.get("note"):
             data["note"] = text["note"]
     else:  # complete_repair, wash, resume, acknowledge
-        if text.get("note"):
-            data["note"] = text["note"]
+        for key in ("note", "parking_spot") if action == "wash" else ("note",):
+            if text.get(key):
+                data[key] = text[key]
     return data

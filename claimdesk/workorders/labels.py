@@ -50,7 +50,8 @@ CHECK_ITEM_LABELS = {
     "nothing left inside": _l("Nothing left inside"),
 }
 ROLE_LABELS = {"advisor": _l("the service advisor"), "workshop": _l("the workshop"),
-               "customer_relations": _l("customer relations")}
+               "customer_relations": _l("customer relations"), "qc_inspector": _l("the QC inspector"),
+               "info_clerk": _l("the information clerk")}
 #: the timeline's words for this domain's own event fields (registered with core.timeline in init_app)
 FIELD_LABELS = {
     "booklet_checked": _l("Maintenance booklet checked"), "car_clean": _l("Car clean"),
@@ -65,4 +66,9 @@ FIELD_LABELS = {
     "part_number": _l("Part no."), "operation_code": _l("Operation"),
     "safety_related": _l("Safety-related"), "done_lines": _l("Lines done"),
     "signature_image": _l("Signature"),
+    "previous_promised_at": _l("Previously promised"), "late": _l("Already late"),
+    "agreed_by": _l("Agreed by"),
+    "spare_tyre_present": _l("Spare tyre present"), "tool_kit_present": _l("Tool kit present"),
+    "key_tag": _l("Key tag"), "parking_spot": _l("Parking spot"),
+    "spare_tyre_returned": _l("Spare tyre back in the car"), "tool_kit_returned": _l("Tool kit back in the car"),
 }

@@ -52,6 +52,9 @@ class WorkOrder(CaseMixin, db.Model):
     licence_checked: Mapped[bool] = mapped_column(nullable=False, default=False)
     booklet_checked: Mapped[bool] = mapped_column(nullable=False, default=False)
     diagnosis: Mapped[str | None] = mapped_column(sa.Text)
+    spare_tyre_present: Mapped[bool | None] = mapped_column()  # None: not recorded
+    tool_kit_present: Mapped[bool | None] = mapped_column()
+    key_tag: Mapped[str | None] = mapped_column(sa.String(20))  # the numbered tag on the customer's key
 
     # Authorisation (the customer's signature on the work order)
     promised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -62,6 +65,8 @@ class WorkOrder(CaseMixin, db.Model):
     payment_method: Mapped[str | None] = mapped_column(sa.String(20))
     old_parts: Mapped[str | None] = mapped_column(sa.String(20))
     free_wash: Mapped[bool] = mapped_column(nullable=False, default=False)
+    # Later promises agreed with the customer (a delay): [{from, to, reason, agreed_by, channel, at, by}]
+    promise_revisions: Mapped[list | None] = mapped_column(JSONType, default=list)
 
     # Workshop
     team: Mapped[str | None] = mapped_column(sa.String(64), index=True)
@@ -72,6 +77,7 @@ class WorkOrder(CaseMixin, db.Model):
     repair_completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     washed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ready_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    parking_spot: Mapped[str | None] = mapped_column(sa.String(20))  # where the finished car waits
 
     # Delivery and settlement (交车, 结算单)
     customer_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -132,6 +138,15 @@ class WorkOrder(CaseMixin, db.Model):
     def estimate_totals(self) -> dict[str, Decimal]:
         """What was quoted: everything not declined."""
         return self.totals(("proposed", "approved", "deferred"))
+
+    @property
+    def promise_history(self) -> list[dict]:
+        """The agreed delays, oldest first, with their times as datetimes (pages and printout)."""
+        def when(value):
+            return datetime.fromisoformat(value) if value else None
+
+        return [{**r, "from": when(r.get("from")), "to": when(r.get("to")), "at": when(r.get("at"))}
+                for r in self.promise_revisions or []]
 
     @property
     def has_signature_image(self) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from marshmallow import fields
+from marshmallow import Schema, fields
 
 from ..core.schemas import CaseOutBase
 from ..core.schemas import Money as MoneyField
@@ -36,7 +36,8 @@ def next_step(wo: WorkOrder) -> NextStep | None:
     if state == "quality_check":
         for stage in CHECK_STAGES:
             if not wo.passed_stage(stage):
-                return NextStep(action="pass_check", role="workshop", stage=stage,
+                return NextStep(action="pass_check", role="qc_inspector" if stage == "final" else "workshop",
+                                stage=stage,
                             label=_l("Sign the %(stage)s (or record a failure).", stage=STAGE_LABELS[stage]))
     if state == "ready":
         if wo.free_wash and wo.washed_at is None:
@@ -50,6 +51,17 @@ def next_step(wo: WorkOrder) -> NextStep | None:
         return NextStep(action="follow_up", role="customer_relations",
                     label=_l("Call the customer back within 3 days of delivery."))
     return None
+
+
+class PromiseRevisionOut(Schema):
+    from_ = fields.String(data_key="from", attribute="from", allow_none=True,
+                          metadata={"description": "the promised time before (ISO)"})
+    to = fields.String(metadata={"description": "the new promised time (ISO)"})
+    reason = fields.String()
+    agreed_by = fields.String()
+    channel = fields.String()
+    at = fields.String(metadata={"description": "when the new time was agreed (ISO)"})
+    by = fields.String(metadata={"description": "the advisor who recorded it"})
 
 
 class WorkOrderOut(CaseOutBase):
@@ -67,7 +79,13 @@ class WorkOrderOut(CaseOutBase):
     licence_checked = fields.Boolean()
     booklet_checked = fields.Boolean()
     diagnosis = fields.String(allow_none=True)
+    spare_tyre_present = fields.Boolean(allow_none=True)
+    tool_kit_present = fields.Boolean(allow_none=True)
+    key_tag = fields.String(allow_none=True)
+    parking_spot = fields.String(allow_none=True, metadata={"description": "where the finished car is parked"})
     promised_at = fields.DateTime(allow_none=True)
+    promise_revisions = fields.Function(lambda wo: PromiseRevisionOut(many=True).dump(wo.promise_revisions or []),
+                                        metadata={"description": "delays agreed with the customer, oldest first"})
     signed_by = fields.String(allow_none=True)
     signed_at = fields.DateTime(allow_none=True)
     signature_channel = fields.String(allow_none=True)

@@ -46,6 +46,9 @@ class CheckInFields(Schema):
     licence_checked = fields.Boolean()
     booklet_checked = fields.Boolean()
     diagnosis = fields.String(allow_none=True, validate=validate.Length(max=8000))
+    spare_tyre_present = fields.Boolean(allow_none=True)
+    tool_kit_present = fields.Boolean(allow_none=True)
+    key_tag = fields.String(allow_none=True, validate=validate.Length(max=20))
 
 
 class WorkOrderIn(CheckInFields):
@@ -150,6 +153,18 @@ class AuthoriseIn(Schema):
     version = fields.Integer()
 
 
+class RevisePromiseIn(Schema):
+    promised_at = AwareDateTime(required=True, default_timezone=None,
+                                metadata={"description": "the new promised completion time"})
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000),
+                           metadata={"description": "why the work is late (parts on order, extra work …)"})
+    agreed_by = fields.String(required=True, validate=validate.Length(min=1, max=120),
+                              metadata={"description": "who agreed to the new time for the customer"})
+    channel = fields.String(load_default="phone", validate=_one_of(SIGNATURE_CHANNELS),
+                            metadata={"description": "how the customer agreed"})
+    version = fields.Integer()
+
+
 class DispatchIn(Schema):
     team = fields.String(required=True, validate=validate.Length(min=1, max=64))
     technician_id = fields.Integer(allow_none=True)
@@ -181,6 +196,8 @@ class CheckIn(Schema):
     items = fields.List(fields.Nested(CheckItemIn), validate=validate.Length(max=60))
     signed_by = fields.String(validate=validate.Length(min=1, max=120))
     recommendations = fields.String(allow_none=True, validate=validate.Length(max=4000))
+    parking_spot = fields.String(allow_none=True, validate=validate.Length(max=20),
+                                 metadata={"description": "final QC: where the finished car is parked"})
     version = fields.Integer()
 
 
@@ -190,6 +207,7 @@ class FailCheckIn(CheckIn):
 
 class WashIn(Schema):
     note = fields.String(allow_none=True, validate=validate.Length(max=500))
+    parking_spot = fields.String(allow_none=True, validate=validate.Length(max=20))
     version = fields.Integer()
 
 
@@ -246,6 +264,8 @@ class DeliverIn(Schema):
     old_parts_handled = fields.Boolean(load_default=True)
     car_clean = fields.Boolean(load_default=True)
     nothing_left_inside = fields.Boolean(load_default=True)
+    spare_tyre_returned = fields.Boolean(load_default=True, metadata={"description": "checked when present at check-in"})
+    tool_kit_returned = fields.Boolean(load_default=True, metadata={"description": "checked when present at check-in"})
     # Declined safety-related lines the customer signs off at delivery (ids).
     declined_signoff = fields.List(fields.Integer(), load_default=list)
     payment_method = fields.String(allow_none=True, validate=_one_of(PAYMENT_METHODS))

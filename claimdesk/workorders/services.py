@@ -2,7 +2,6 @@
 the request or job boundary commits. Refusals are named gates (GateBlocked) or field errors."""
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -18,27 +17,32 @@ from ..customers.models import Customer, Vehicle
 from ..customers.services import record_mileage
 from ..extensions import db
 from . import billing
-from .labels import PANELS
-from .models import Part, WorkOrder, WorkOrderCheck, WorkOrderLine
+from .checks import (
+    CHECK_ITEMS,
+    fail_check,
+    gate_check_order,
+    gate_check_signer,
+    gate_final_check_passed,
+    pass_check,
+    wash,
+)
+from .delivery import (
+    DELIVERY_GATES,
+    LINKED_CASES,
+    deliver,
+    delivery_blockers,
+    follow_up,
+    gate_deliverable,
+    is_unhappy,
+    linked_cases,
+    notify_customer,
+)
+from .models import Part, WorkOrder, WorkOrderLine
 from .schemas import WorkOrderIn, decision_of
 from .workflow import WF
 
-#: the standard items of each check; a check may send its own list
-CHECK_ITEMS = {
-    "self": ["all approved items done", "fault no longer present", "parts fitted and tightened to spec",
-             "no leaks or warning lights", "tools and covers removed"],
-    "team_lead": ["work matches the work order", "workmanship", "road test if needed",
-                  "recommendations recorded"],
-    "final": ["every approved line done", "fault confirmed gone", "safety items checked",
-              "old parts kept as agreed", "interior and exterior clean", "nothing left inside"],
-}
-#: Hooks other modules register from their init_app; the work order never imports them.
-#: LINKED_CASES: fn(wo, user) -> list of dict(case_type, case_id, number, label) the user may open.
-LINKED_CASES: list[Callable] = []
-#: DELIVERY_GATES: fn(wo) -> list of (gate, message, extra: dict) that hold the car (shown before Deliver).
-DELIVERY_GATES: list[Callable] = []
-#: Document kind of the photos taken at reception.
-PHOTO_KIND = "check_in_photo"
+#: re-exported: the verbs' one address for pages and other modules (hooks, gates, check items)
+__all__ = ["CHECK_ITEMS", "DELIVERY_GATES", "LINKED_CASES", "delivery_blockers", "is_unhappy", "linked_cases"]
 
 CLOCKS = ("work_order.promised_completion", "work_order.extra_work_approval", "work_order.follow_up_call")
 
@@ -130,7 +134,7 @@ def _check_staff(user_id: int, store_id: int, field: str, role: str | None = Non
 
 
 CHECK_IN_FIELDS = ("appointment_at", "fuel_level", "damage", "valuables", "covers_fitted", "licence_checked",
-                   "booklet_checked", "diagnosis")
+                   "booklet_checked", "diagnosis", "spare_tyre_present", "tool_kit_present", "key_tag")
 
 
 def _apply_check_in(wo: WorkOrder, data: dict) -> list[str]:
@@ -317,6 +321,27 @@ def authorise(wo: WorkOrder, data: dict, ctx: Context):
         ctx.event_data["signature_image"] = "✓"  # the image stays on the work order, not in the timeline
 
 
+def revise_promise(wo: WorkOrder, data: dict, ctx: Context):
+    """A new promised completion time agreed with the customer; the clock re-bases on it (workflow)."""
+    new, old = data["promised_at"], wo.promised_at
+    if new <= ctx.at:
+        raise ValidationFailed(_s(_l("The promised completion time must be in the future.")),
+                               fields={"promised_at": [_s(_l("Must be later than now."))]})
+    if old is not None and new == old:
+        raise ValidationFailed(_s(_l("That is the promised time already.")),
+                               fields={"promised_at": [_s(_l("Give a different time."))]})
+    late = old is not None and old <= ctx.at
+    if late:  # the old promise is already missed: its clock ends as met or breached, not cancelled
+        ctx.stops.append("work_order.promised_completion")
+    actor = getattr(ctx.actor, "display_name", None) or "system"
+    wo.promise_revisions = [*(wo.promise_revisions or []), {
+        "from": old.isoformat() if old else None, "to": new.isoformat(), "reason": data["reason"].strip(),
+        "agreed_by": data["agreed_by"].strip(), "channel": data["channel"], "at": ctx.at.isoformat(), "by": actor}]
+    wo.promised_at = new
+    ctx.deadlines["work_order.promised_completion"] = new
+    ctx.event_data.update(previous_promised_at=old, promised_at=new, late=late)
+
+
 # --- workshop ------------------------------------------------------------------------------------
 def dispatch(wo: WorkOrder, data: dict, ctx: Context):
     if not any(ln.decision == "approved" for ln in wo.lines):
@@ -376,242 +401,8 @@ def complete_repair(wo: WorkOrder, data: dict, ctx: Context):
     ctx.event_data["done_lines"] = done
 
 
-_STAGE_BEFORE = {"self": None, "team_lead": "self", "final": "team_lead"}
-
-
-def _stage_name(stage: str) -> str:
-    return {"self": _s(_l("technician self-check")), "team_lead": _s(_l("team-leader check")),
-            "final": _s(_l("final QC"))}[stage]
-
-
-def _record_check(wo: WorkOrder, data: dict, ctx: Context, passed: bool) -> WorkOrderCheck:
-    stage = data["stage"]
-    items = data.get("items")
-    if not items:
-        items = [{"item": name, "passed": passed, "note": None} for name in CHECK_ITEMS[stage]]
-        if not passed:
-            items = [{"item": data.get("reason") or "check", "passed": False, "note": None}]
-    items = [dict(i) for i in items]
-    check = WorkOrderCheck(round=wo.rework_count, stage=stage, passed=passed, items=items,
-                           reason=data.get("reason"), recommendations=data.get("recommendations"),
-                           signed_by=data.get("signed_by") or (ctx.actor.display_name if ctx.actor else "system"),
-                           actor_id=getattr(ctx.actor, "id", None), at=ctx.at)
-    wo.checks.append(check)
-    return check
-
-
-def gate_check_order(wo: WorkOrder, data: dict, ctx: Context):
-    stage = data["stage"]
-    if wo.passed_stage(stage):
-        raise GateBlocked("check_already_signed", _s(_l("The %(stage)s is already signed for this round.",
-                                                        stage=_stage_name(stage))))
-    before = _STAGE_BEFORE[stage]
-    if before and not wo.passed_stage(before):
-        raise GateBlocked(f"{before}_check_signed", _s(_l(
-            "Cannot sign the %(stage)s: the %(before)s is not signed.", stage=_stage_name(stage),
-            before=_stage_name(before))))
-
-
-def pass_check(wo: WorkOrder, data: dict, ctx: Context):
-    failed = [i["item"] for i in (data.get("items") or []) if not i["passed"]]
-    if failed:
-        raise ValidationFailed(_s(_l("Items failed (%(items)s): record a failed check instead.",
-                                     items=", ".join(failed))),
-                               fields={"items": [_s(_l("Every item must pass to sign the check."))]})
-    check = _record_check(wo, data, ctx, True)
-    db.session.flush()
-    ctx.event_data["check_id"] = check.id
-    if data["stage"] == "final":
-        wo.ready_at = ctx.at
-        ctx.target = "ready"
-        ctx.stops.append("work_order.promised_completion")
-
-
-def fail_check(wo: WorkOrder, data: dict, ctx: Context):
-    if data.get("items") and all(i["passed"] for i in data["items"]):
-        raise ValidationFailed(_s(_l("A failed check names at least one failed item.")),
-                               fields={"items": [_s(_l("Mark the failed item(s)."))]})
-    check = _record_check(wo, data, ctx, False)
-    wo.rework_count += 1
-    for line in wo.lines:
-        if line.done:
-            line.done = False
-            line.done_at = None
-    db.session.flush()
-    ctx.event_data.update(check_id=check.id, rework_count=wo.rework_count)
-
-
-def wash(wo: WorkOrder, data: dict, ctx: Context):
-    if wo.washed_at is not None:
-        raise Conflict(_s(_l("The car wash is already recorded.")), code="invalid_state")
-    wo.washed_at = ctx.at
-
-
-# --- delivery ------------------------------------------------------------------------------------
-def notify_customer(wo: WorkOrder, data: dict, ctx: Context):
-    wo.customer_notified_at = ctx.at
-    if data.get("pickup_at"):
-        wo.pickup_at = data["pickup_at"]
-
-
-def delivery_blockers(wo: WorkOrder, data: dict | None = None) -> list[tuple[str, str]]:
-    """Every named gate that stops delivery now, with its explanation (shown before the form too)."""
-    return [(gate, message) for gate, message, _extra in _delivery_gates(wo, data or {})]
-
-
-def _delivery_gates(wo: WorkOrder, data: dict) -> list[tuple[str, str, dict]]:
-    """The work order's own gates, then those of linked cases (`linked_gates`), each with its extra."""
-    out = []
-    if not wo.passed_stage("final"):
-        out.append(("final_qc_signed", _s(_l("Cannot deliver: final QC not signed."))))
-    not_done = [ln for ln in wo.lines if ln.decision == "approved" and not ln.done]
-    if not_done:
-        out.append(("lines_done", _s(_l("Cannot deliver: approved lines not done: %(lines)s.",
-                                        lines=", ".join(ln.description for ln in not_done)))))
-    if wo.pending_extra_lines:
-        out.append(("extra_work_decided", _s(_l("Cannot deliver: additional work waits for the customer's decision."))))
-    if wo.free_wash and wo.washed_at is None:
-        out.append(("wash_done", _s(_l("Cannot deliver: the customer accepted a free wash and it is not recorded."))))
-    for key, message in (("old_parts_handled", _l("Cannot deliver: old parts not handled as agreed.")),
-                         ("car_clean", _l("Cannot deliver: the car is not clean.")),
-                         ("nothing_left_inside", _l("Cannot deliver: tools or covers left inside the car."))):
-        if data.get(key) is False:
-            out.append((key, _s(message)))
-    signoff = set(data.get("declined_signoff") or [])
-    unsigned = [ln for ln in wo.lines if ln.decision in ("declined", "deferred") and ln.safety_related
-                and not ln.declined_signed_by and ln.id not in signoff]
-    if unsigned:
-        out.append(("declined_safety_signed", _s(_l(
-            "Cannot deliver: declined safety-related items need the customer's signature: %(lines)s.",
-            lines=", ".join(ln.description for ln in unsigned)))))
-    out.extend(billing.payment_gates(wo, data))
-    return [(gate, message, {}) for gate, message in out] + linked_gates(wo)
-
-
-def linked_gates(wo: WorkOrder) -> list[tuple[str, str, dict]]:
-    """Gates other modules (e.g. an insurance claim's documents) put on this work order's delivery."""
-    return [gate for hook in DELIVERY_GATES for gate in hook(wo)]
-
-
-def linked_cases(wo: WorkOrder, user) -> list[dict]:
-    """Cases of other modules linked to this work order that `user` may open."""
-    return [case for hook in LINKED_CASES for case in hook(wo, user)]
-
-
-def gate_deliverable(wo: WorkOrder, data: dict, ctx: Context):
-    blockers = _delivery_gates(wo, data)
-    if blockers:
-        gate, message, extra = blockers[0]
-        err = GateBlocked(gate, message)
-        err.extra.update(extra)  # e.g. the claim holding the car
-        err.extra["gates"] = [g for g, _m, _e in blockers]  # every blocking gate, not only the first
-        raise err
-
-
-def deliver(wo: WorkOrder, data: dict, ctx: Context):
-    vehicle = wo.vehicle
-    if data.get("next_service_km") is not None and data["next_service_km"] <= wo.mileage_km:
-        raise ValidationFailed(_s(_l("The next service mileage must be above today's mileage.")),
-                               fields={"next_service_km": [_s(_l("Above %(km)s km.", km=wo.mileage_km))]})
-    if data.get("next_service_date") is not None and data["next_service_date"] <= ctx.at.date():
-        raise ValidationFailed(_s(_l("The next service date must be in the future.")),
-                               fields={"next_service_date": [_s(_l("Must be after today."))]})
-    signoff = set(data.get("declined_signoff") or [])
-    for line in wo.lines:
-        if line.id in signoff:
-            if line.decision not in ("declined", "deferred"):
-                raise ValidationFailed(_s(_l("Line %(id)s was not declined.", id=line.id)),
-                                       fields={"declined_signoff": [_s(_l("Only declined lines are signed off."))]})
-            line.declined_signed_by = data["signed_by"]
-            line.declined_signed_at = ctx.at
-    unknown = signoff - {ln.id for ln in wo.lines}
-    if unknown:
-        raise ValidationFailed(_s(_l("Unknown lines in the sign-off.")),
-                               fields={"declined_signoff": [_s(_l("Unknown line ids: %(ids)s.",
-                                                                  ids=", ".join(map(str, sorted(unknown)))))]})
-    wo.delivered_at = ctx.at
-    wo.delivered_signed_by = data["signed_by"]
-    wo.delivery_check = {"old_parts_handled": data["old_parts_handled"], "car_clean": data["car_clean"],
-                         "nothing_left_inside": data["nothing_left_inside"], "checked_by": getattr(ctx.actor, "id", None)}
-    paid = billing.take_delivery_payment(wo, data, ctx)  # the customer's share, exactly, after adjustments
-    if data.get("next_service_date") is not None:
-        wo.next_service_date = vehicle.next_service_date = data["next_service_date"]
-    if data.get("next_service_km") is not None:
-        wo.next_service_km = vehicle.next_service_km = data["next_service_km"]
-    if data.get("preferred_callback_time"):
-        wo.preferred_callback_time = data["preferred_callback_time"]
-    ctx.event_data.update(totals=wo.approved_totals, shares=wo.settlement.shares, paid_amount=paid)
-
-
-def follow_up(wo: WorkOrder, data: dict, ctx: Context):
-    wo.follow_up_attempts += 1
-    wo.follow_up_outcome = data["outcome"]
-    if data["outcome"] != "reached":
-        ctx.target = wo.state  # the callback is tried again; the clock keeps running
-        if data.get("note"):
-            wo.follow_up_note = data["note"]
-        return
-    if data.get("satisfaction") is None:
-        raise ValidationFailed(_s(_l("Record the customer's satisfaction (1–5).")),
-                               fields={"satisfaction": [_s(_l("Required when the customer was reached."))]})
-    wo.satisfaction = data["satisfaction"]
-    wo.follow_up_note = data.get("note") or None
-    wo.followed_up_at = ctx.at
-    ctx.target = "closed"
-    ctx.stops.append("work_order.follow_up_call")
-    ctx.event_data["unhappy"] = is_unhappy(wo)
-
-
-def is_unhappy(wo: WorkOrder) -> bool:
-    return wo.satisfaction is not None and wo.satisfaction <= 2
-
-
 def cancel(wo: WorkOrder, data: dict, ctx: Context):
     wo.cancel_reason = data["reason"]
-
-
-# --- check-in photos -----------------------------------------------------------------------------
-PHOTO_NOTE_MAX = 500
-
-
-def photo_meta(panel: str | None, note: str | None) -> tuple[str | None, str | None]:
-    """The one rule for a photo's panel and note (API and page): no panel, or one of the check-in sheet's
-    panels (anything else is refused, 422 on `panel`); the note trimmed, at most 500 characters."""
-    panel = (panel or "").strip() or None
-    if panel is not None and panel not in dict(PANELS):
-        raise ValidationFailed(_s(_l("Unknown panel “%(panel)s”: the photo was not added.", panel=panel[:40])),
-                               fields={"panel": [_s(_l("Choose a panel of the check-in sheet, or none."))]})
-    note = (note or "").strip() or None
-    if note is not None and len(note) > PHOTO_NOTE_MAX:
-        raise ValidationFailed(_s(_l("The note is too long: the photo was not added.")),
-                               fields={"note": [_s(_l("At most %(n)s characters.", n=PHOTO_NOTE_MAX))]})
-    return panel, note
-
-
-def add_photo(actor, wo: WorkOrder, upload, panel: str | None = None, note: str | None = None):
-    """Store a photo of the car (type and size checked by the documents module) with its panel and note,
-    and note it on the timeline. Returns the document row."""
-    from ..core import events
-    from ..documents.services import save_upload
-
-    if wo.state in ("closed", "cancelled"):
-        raise Conflict(_s(_l("The work order is closed or cancelled; no more photos are taken.")),
-                       code="invalid_state")
-    panel, note = photo_meta(panel, note)
-    doc = save_upload(actor, wo, PHOTO_KIND, upload)
-    doc.panel, doc.note = panel, note
-    events.record(wo, kind="note", action="photo_added", actor=actor, from_state=wo.state, to_state=wo.state,
-                  data={"document_id": doc.id, "panel": panel, "note": note})
-    return doc
-
-
-def photos_of(wo: WorkOrder) -> list:
-    """The work order's check-in photos (document rows with their panel and note), oldest first."""
-    from ..documents.models import Document
-
-    return list(db.session.scalars(sa.select(Document).where(
-        Document.case_type == wo.CASE_TYPE, Document.case_id == wo.id, Document.kind == PHOTO_KIND)
-        .order_by(Document.id)))
 
 
 # --- what the actions of the state table (workflow.py) do: handler, then its gates ------------------
@@ -621,13 +412,14 @@ WF.implement(
     remove_line=remove_line,
     decide_warranty=decide_warranty,
     authorise=(authorise, gate_has_estimate, gate_warranty_decided),
+    revise_promise=revise_promise,
     dispatch=dispatch,
     request_extra_work=request_extra_work,
     decide_extra_work=decide_extra_work,
     complete_repair=(complete_repair, gate_no_pending_extra),
-    pass_check=(pass_check, gate_check_order),
-    fail_check=fail_check,
-    wash=wash,
+    pass_check=(pass_check, gate_check_signer, gate_check_order),
+    fail_check=(fail_check, gate_check_signer),
+    wash=(wash, gate_final_check_passed),
     notify_customer=notify_customer,
     deliver=(deliver, gate_deliverable),
     add_adjustment=billing.add_adjustment,

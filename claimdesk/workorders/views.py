@@ -63,6 +63,7 @@ from .models import (
     WARRANTY,
     WorkOrder,
 )
+from .photos import add_photo, photos_of
 from .presenters import next_step
 from .workflow import STATE_LABELS, WF
 
@@ -183,7 +184,7 @@ def detail_context(wo: WorkOrder, user) -> dict:
         unhappy=services.is_unhappy(wo), pay_types=PAY_TYPES, kinds=LINE_KINDS, warranty=WARRANTY,
         priorities=PRIORITIES, channels=SIGNATURE_CHANNELS, payments=PAYMENT_METHODS, old_parts=OLD_PARTS,
         outcomes=FOLLOW_UP_OUTCOMES, pause_reasons=PAUSE_REASONS, stages=CHECK_STAGES,
-        panels=PANELS, damage_kinds=DAMAGE_KINDS, photos=services.photos_of(wo),
+        panels=PANELS, damage_kinds=DAMAGE_KINDS, photos=photos_of(wo),
         adjustment_kinds=list(billing.KIND_LABELS.items()),
         can_upload_photos=can(user, "documents.upload") and wo.state not in ("closed", "cancelled"),
         linked=[dict(case, url=case_url(case["case_type"], case["case_id"])) for case in services.linked_cases(wo, user)])
@@ -211,7 +212,7 @@ def upload_photo(case_id: int):
     if file is None or not file.filename:
         return refuse(ValidationFailed(_("Choose a photo to upload.")), back=back)
     try:
-        services.add_photo(user, wo, file, request.form.get("panel"), request.form.get("note"))
+        add_photo(user, wo, file, request.form.get("panel"), request.form.get("note"))
     except DomainError as err:
         return refuse(err, back=back)
     flash(_("Photo added to the check-in sheet."), "success")
@@ -222,7 +223,7 @@ def upload_photo(case_id: int):
 def print_order(case_id: int):
     wo = _load(case_id)
     return render_template("workorders/print_order.html", wo=wo, L=labels(), panels=PANELS,
-                           photos=services.photos_of(wo))
+                           photos=photos_of(wo))
 
 
 @bp.route("/<int:case_id>/settlement")

@@ -13,7 +13,9 @@ from .models import STATES, WorkOrder
 ADVISOR = frozenset({"advisor"})
 WORKSHOP = frozenset({"workshop"})
 FLOOR = ADVISOR | WORKSHOP
-CALLBACK = frozenset({"advisor", "customer_relations"})
+CALLBACK = frozenset({"advisor", "customer_relations", "info_clerk"})
+#: technicians and team leaders sign the self and team-leader checks, the QC inspector the final one (checks.py)
+CHECKERS = WORKSHOP | {"qc_inspector"}
 PROMISED = "work_order.promised_completion"
 EXTRA = "work_order.extra_work_approval"
 FOLLOW_UP = "work_order.follow_up_call"
@@ -40,6 +42,12 @@ WF = register(Workflow("work_order", WorkOrder, STATES, {"closed", "cancelled"},
            label=_l("Customer authorises"),
            description="The customer signs the work order: per-line decisions (default: approve every proposed "
                        "line), promised completion time, payment method, old parts, free wash."),
+    Action("revise_promise", ("authorised", "in_repair", "quality_check"), None, roles=ADVISOR,
+           schema=s.RevisePromiseIn, cancels=(PROMISED,), starts=(PROMISED,),
+           label=_l("Revise promised time"),
+           description="A delay agreed with the customer: the new promised completion time, why, who agreed and "
+                       "how. The promised-completion clock restarts towards the new time; a promise already "
+                       "missed is recorded as breached, one revised in time as cancelled."),
     Action("dispatch", ("authorised",), "in_repair", roles=WORKSHOP, schema=s.DispatchIn,
            label=_l("Dispatch"), description="Send the job to a team (and technician) with a priority."),
     Action("request_extra_work", ("in_repair",), None, roles=FLOOR, schema=s.RequestExtraIn,
@@ -51,10 +59,12 @@ WF = register(Workflow("work_order", WorkOrder, STATES, {"closed", "cancelled"},
     Action("complete_repair", ("in_repair",), "quality_check", roles=WORKSHOP, schema=s.CompleteRepairIn,
            label=_l("Repair complete"),
            description="Every approved line is done; the checks follow."),
-    Action("pass_check", ("quality_check",), None, roles=WORKSHOP, schema=s.CheckIn,
+    Action("pass_check", ("quality_check",), None, roles=CHECKERS, schema=s.CheckIn,
            label=_l("Sign check passed"),
-           description="Self-check, then team-leader check, then final QC; the final one makes the car ready."),
-    Action("fail_check", ("quality_check",), "in_repair", roles=WORKSHOP, schema=s.FailCheckIn,
+           description="Self-check, then team-leader check (workshop), then final QC (QC inspector); the final "
+                       "one makes the car ready. Unless the store turns it off (settings.separate_check_signers), "
+                       "one person signs at most one of the three."),
+    Action("fail_check", ("quality_check",), "in_repair", roles=CHECKERS, schema=s.FailCheckIn,
            label=_l("Check failed: back to repair"),
            description="A failed check sends the job back to repair and counts a rework."),
     Action("wash", ("quality_check", "ready"), None, roles=WORKSHOP, schema=s.WashIn,

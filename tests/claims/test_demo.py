@@ -10,7 +10,7 @@ from claimdesk.claims import demo
 from claimdesk.claims.models import Claim, Insurer
 from claimdesk.core.clock import now
 from claimdesk.extensions import db
-from tests.factories import CustomerFactory, VehicleFactory
+from tests.factories import CustomerFactory, UserFactory, VehicleFactory
 
 
 def test_seed_claims(store, advisor, manager, workshop):
@@ -21,7 +21,9 @@ def test_seed_claims(store, advisor, manager, workshop):
         db.session.refresh(c)
         customers.append(c)
     before = now()
-    demo.seed(store=store, users={"advisor": advisor, "manager": manager, "workshop": workshop},
+    # one person signs one check: the QC inspector signs the final one (claimdesk/demo.py has one)
+    qc = UserFactory(role="qc_inspector", username="qc", store=store)
+    demo.seed(store=store, users={"advisor": advisor, "manager": manager, "workshop": workshop, "qc": qc},
               customers=customers, rng=random.Random(3), months=4, cases=24, echo=lambda *_: None)
     assert abs((now() - before).total_seconds()) < 60  # the clock runs again
     claims = db.session.scalars(sa.select(Claim)).all()

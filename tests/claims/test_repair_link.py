@@ -30,8 +30,10 @@ def workshop_to_ready(wo, advisor, workshop):
                   advisor)
     WO_WF.perform(wo, "dispatch", {"team": "Body A"}, workshop)
     WO_WF.perform(wo, "complete_repair", {}, workshop)
-    for stage in ("self", "team_lead", "final"):
-        WO_WF.perform(wo, "pass_check", {"stage": stage}, workshop)
+    from tests.factories import check_signer
+
+    for stage in ("self", "team_lead", "final"):  # one person signs one check
+        WO_WF.perform(wo, "pass_check", {"stage": stage}, check_signer(wo.store, stage, workshop))
     uow.commit()
 
 

@@ -37,8 +37,17 @@ def line(description, amount, pay_type="insurance", kind="labour"):
 def to_ready(api, shop, wo_id):
     ok(shop.action(WO, wo_id, "dispatch", team="Body & paint"))
     ok(shop.action(WO, wo_id, "complete_repair"))
-    for stage in ("self", "team_lead", "final"):
-        ok(shop.action(WO, wo_id, "pass_check", stage=stage))
+    from claimdesk.core import uow
+    from claimdesk.extensions import db
+    from claimdesk.workorders.models import WorkOrder
+    from claimdesk.workorders.workflow import WF as WO_WF
+    from tests.factories import check_signer
+
+    wo = db.session.get(WorkOrder, wo_id)
+    db.session.refresh(wo)
+    for stage in ("self", "team_lead", "final"):  # one person signs one check
+        WO_WF.perform(wo, "pass_check", {"stage": stage}, check_signer(wo.store, stage))
+    uow.commit()
 
 
 def test_claim_invoices_the_work_orders_insurance_share(advisor, workshop, store, insurer, api_as, login, client):

@@ -46,7 +46,9 @@ def test_full_demo_gives_a_meaningful_dashboard(store, make_user, api_as):
     users = {"cr": make_user("customer_relations", username="cr"), "advisor": make_user("advisor", username="a1"),
              "advisorb": make_user("advisor", username="a2"), "workshop": make_user("workshop", username="w"),
              "manager": make_user("manager", username="m"),
-             "storemgr": make_user("manager", username="sm", is_store_manager=True)}
+             "storemgr": make_user("manager", username="sm", is_store_manager=True),
+             # one person signs one check: a team leader and the QC inspector as in the demo (claimdesk/demo.py)
+             "teamlead": make_user("workshop", username="tl"), "qc": make_user("qc_inspector", username="qc")}
     users["customer_relations"] = users["cr"]
     customers = [CustomerFactory(store=store) for _ in range(10)]
     for c in customers:

@@ -65,8 +65,10 @@ def sign_check(s, stage_label: str, recommendations: str | None = None):
     expect(s.page.locator(".list-group-item").filter(has_text=f"{stage_label}: passed").last).to_be_visible()
 
 
-def workshop_repairs(s, *, team: str = "Team A"):
-    """On the work-order page: dispatch, repair, and the three checks (self, team lead, final) → ready."""
+def workshop_repairs(s, *, lead, qc, team: str = "Team A"):
+    """On the work-order page: dispatch, repair, and the three checks → ready. One person signs one check:
+    the technician (`s`) the self-check, the team leader (`lead`) the second, the QC inspector (`qc`) the
+    final one (each a logged-in Staff)."""
     page = s.page
     card = next_step_card(s)
     card.get_by_label("Team").fill(team)
@@ -75,9 +77,11 @@ def workshop_repairs(s, *, team: str = "Team A"):
     s.press("Repair complete", within=next_step_card(s))
     s.expect_success()
     sign_check(s, "Technician self-check")
-    sign_check(s, "Team-leader check", recommendations="Rear tyres at 3 mm: replace within 5,000 km.")
-    sign_check(s, "Final QC")
-    expect(page.locator("h1 + .badge")).to_have_text("Ready for delivery")
+    lead.goto(page.url)
+    sign_check(lead, "Team-leader check", recommendations="Rear tyres at 3 mm: replace within 5,000 km.")
+    qc.goto(page.url)
+    sign_check(qc, "Final QC")
+    expect(qc.page.locator("h1 + .badge")).to_have_text("Ready for delivery")
 
 
 def authorised_work_order(advisor, vehicle, description: str):

@@ -35,6 +35,8 @@ def test_advisor_runs_an_accident_car_from_report_to_payout(staff, store, adviso
     InsurerFactory(name="人保财险 PICC", short_name="PICC", required_documents=REQUIRED)
     InsurerFactory(name="平安产险 Ping An", short_name="PAIC")
     tech = make_user("workshop", username="zhao", full_name="赵师傅", team="Body shop")
+    lead_user = make_user("workshop", username="e2e_lead", full_name="钱组长", team="Body shop")
+    qc_user = make_user("qc_inspector", username="e2e_qc", full_name="孙质检")
     s = staff(advisor)
     page = s.page
 
@@ -91,7 +93,8 @@ def test_advisor_runs_an_accident_car_from_report_to_payout(staff, store, adviso
     # … and taken through the workshop (dispatch, repair, self / team-lead / final checks).
     w = staff(tech)
     w.goto(wo_url)
-    workshop_repairs(w, team="Body shop")
+    lead, qc = staff(lead_user), staff(qc_user)
+    workshop_repairs(w, lead=lead, qc=qc, team="Body shop")
     w.shot("insurance-work-order-ready")
 
     # The owner comes for the car, but the claim's documents are not in yet: delivery is refused by name.

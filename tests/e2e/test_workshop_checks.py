@@ -12,6 +12,9 @@ from tests.factories import CustomerFactory, VehicleFactory
 
 def test_workshop_passes_self_team_lead_and_final_checks(staff, store, advisor, make_user):
     tech = make_user("workshop", username="liu", full_name="刘师傅", team="Team A")
+    # one person signs one check: the team leader and the QC inspector sign the other two
+    lead = make_user("workshop", username="lead", full_name="钱组长", team="Team A")
+    qc = make_user("qc_inspector", username="qc", full_name="孙质检")
     vehicle = VehicleFactory(customer=CustomerFactory(store=store, name="陈先生"), plate="粤A88888", model="Sagitar")
     wo = authorised_work_order(advisor, vehicle, "Squeak when braking")
     s = staff(tech)
@@ -33,24 +36,31 @@ def test_workshop_passes_self_team_lead_and_final_checks(staff, store, advisor, 
     s.shot("quality-check")
 
     sign_check(s, "Technician self-check")
-    sign_check(s, "Team-leader check", recommendations="Brake fluid due at the next service.")
+    leader, inspector = staff(lead), staff(qc)
+    leader.goto(page.url)
+    sign_check(leader, "Team-leader check", recommendations="Brake fluid due at the next service.")
     # Final QC finds a problem: the job goes back to repair (返工) and the checks start again.
-    page.locator("details summary", has_text="Check failed: back to repair").click()
-    failed = page.locator("form[action$='/act/fail_check']")
+    inspector.goto(page.url)
+    ip = inspector.page
+    ip.locator("details summary", has_text="Check failed: back to repair").click()
+    failed = ip.locator("form[action$='/act/fail_check']")
     failed.get_by_label("Check").select_option(label="Final QC")
     failed.get_by_label("What failed").fill("Left front caliper bolt not torqued to spec.")
-    s.press("Check failed: back to repair", within=failed)
-    s.expect_success()
-    expect(page.locator("h1 ~ .badge", has_text="Rework 1")).to_be_visible()
-    expect(page.locator("h1 + .badge")).to_have_text("In repair")
+    inspector.press("Check failed: back to repair", within=failed)
+    inspector.expect_success()
+    expect(ip.locator("h1 ~ .badge", has_text="Rework 1")).to_be_visible()
+    expect(ip.locator("h1 + .badge")).to_have_text("In repair")
+    s.goto(page.url)
     s.press("Repair complete", within=next_step_card(s))
     s.expect_success()
     sign_check(s, "Technician self-check")
-    sign_check(s, "Team-leader check")
-    sign_check(s, "Final QC")
-    expect(page.locator("h1 + .badge")).to_have_text("Ready for delivery")
-    expect(next_step_card(s)).to_contain_text("Waiting on the service advisor")
-    s.shot("ready")
+    leader.goto(page.url)
+    sign_check(leader, "Team-leader check")
+    inspector.goto(page.url)
+    sign_check(inspector, "Final QC")
+    expect(ip.locator("h1 + .badge")).to_have_text("Ready for delivery")
+    expect(next_step_card(inspector)).to_contain_text("Waiting on the service advisor")
+    inspector.shot("ready")
 
     server_view()
     done = db.session.get(WorkOrder, wo.id)
@@ -58,4 +68,4 @@ def test_workshop_passes_self_team_lead_and_final_checks(staff, store, advisor, 
     signed = [(c.round, c.stage, c.passed) for c in done.checks]
     assert signed == [(0, "self", True), (0, "team_lead", True), (0, "final", False),
                       (1, "self", True), (1, "team_lead", True), (1, "final", True)]
-    assert all(c.signed_by == "刘师傅" for c in done.checks)
+    assert [c.signed_by for c in done.checks] == ["刘师傅", "钱组长", "孙质检", "刘师傅", "钱组长", "孙质检"]

@@ -4,6 +4,7 @@ touch the case; every message and its delivery status lands on the case timeline
 from __future__ import annotations
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -41,6 +42,18 @@ def test_extra_work_request_queues_a_message_with_the_status_link(wo_in_repair, 
     uow.commit()
     assert msg.provider == "outbox" and msg.sent_at is not None
     assert timeline_actions(wo_in_repair) == ["message_sent"]
+
+
+def test_a_revised_promise_tells_the_customer_the_new_time(wo_in_repair, mover):
+    old = wo_in_repair.promised_at
+    new = (old + timedelta(days=1, hours=2)).replace(microsecond=0)
+    mover.run(wo_in_repair, "revise_promise", promised_at=new.isoformat(), reason="Parts on order",
+              agreed_by="the owner", channel="phone")
+    [msg] = messages(kind="promised_time_revised")
+    assert msg.state == "queued" and msg.recipient == wo_in_repair.customer.phone
+    shown = msg.params["promised_at"]
+    assert shown and shown in msg.body
+    assert shown[:10] == new.astimezone(ZoneInfo(wo_in_repair.store.timezone)).strftime("%Y-%m-%d")
 
 
 def test_rolled_back_action_sends_nothing(wo_in_repair):

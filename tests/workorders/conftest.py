@@ -9,7 +9,7 @@ from claimdesk.core import uow
 from claimdesk.core.clock import now
 from claimdesk.workorders.services import open_work_order
 from claimdesk.workorders.workflow import WF
-from tests.factories import VehicleFactory
+from tests.factories import VehicleFactory, check_signer
 
 LABOUR = {"kind": "labour", "description": "Replace front brake pads", "quantity": "1.5", "unit_price": "200.00",
           "pay_type": "customer"}
@@ -42,6 +42,8 @@ class Mover:
         self.advisor, self.workshop = advisor, workshop
 
     def run(self, wo, action, user=None, **data):
+        if user is None and action in ("pass_check", "fail_check"):
+            user = check_signer(wo.store, data["stage"], self.workshop)
         WF.perform(wo, action, data, user or (self.workshop if action in WORKSHOP_ACTIONS else self.advisor))
         uow.commit()
         return wo

@@ -333,11 +333,16 @@ def test_decide_extra_work_bad_input(wo, mover, advisor, api_as):
 
 
 def test_checks_in_order_with_items_and_rework(wo, mover, workshop, api_as):
+    from tests.factories import check_signer
+
     mover.to(wo, "quality_check")
     api = api_as(workshop)
-    r = api.action(WO, wo.id, "pass_check", stage="team_lead")
+    # one person signs one check: the technician, the team leader, the QC inspector
+    signers = {stage: api_as(check_signer(wo.store, stage, workshop)) for stage in ("team_lead", "final")}
+    signers["self"] = api
+    r = signers["team_lead"].action(WO, wo.id, "pass_check", stage="team_lead")
     assert r.status_code == 409 and r.json["error"]["gate"] == "self_check_signed"
-    r = api.action(WO, wo.id, "pass_check", stage="final")
+    r = signers["final"].action(WO, wo.id, "pass_check", stage="final")
     assert r.status_code == 409 and r.json["error"]["gate"] == "team_lead_check_signed"
     assert "final QC" in r.json["error"]["message"]
     r = api.action(WO, wo.id, "pass_check", stage="self", items=[{"item": "torque", "passed": False}])
@@ -348,20 +353,21 @@ def test_checks_in_order_with_items_and_rework(wo, mover, workshop, api_as):
     assert r.json["checks"][0]["items"] == [{"item": "torque", "passed": True, "note": None}]
     r = api.action(WO, wo.id, "pass_check", stage="self")
     assert r.status_code == 409 and r.json["error"]["gate"] == "check_already_signed"
-    r = api.action(WO, wo.id, "pass_check", stage="team_lead", recommendations="replace wipers next time")
+    r = signers["team_lead"].action(WO, wo.id, "pass_check", stage="team_lead",
+                                    recommendations="replace wipers next time")
     assert r.status_code == 200
-    r = api.action(WO, wo.id, "fail_check", stage="final")
+    r = signers["final"].action(WO, wo.id, "fail_check", stage="final")
     assert r.status_code == 422 and "reason" in r.json["error"]["fields"]
-    r = api.action(WO, wo.id, "fail_check", stage="final", reason="squeak still there",
+    r = signers["final"].action(WO, wo.id, "fail_check", stage="final", reason="squeak still there",
                    items=[{"item": "fault confirmed gone", "passed": False}])
     assert r.status_code == 200
     assert r.json["state"] == "in_repair" and r.json["rework_count"] == 1
     assert not any(ln["done"] for ln in r.json["lines"])
     # a new round: the checks start again from the self-check
     assert api.action(WO, wo.id, "complete_repair").status_code == 200
-    assert api.action(WO, wo.id, "pass_check", stage="team_lead").status_code == 409
+    assert signers["team_lead"].action(WO, wo.id, "pass_check", stage="team_lead").status_code == 409
     for stage in ("self", "team_lead", "final"):
-        r = api.action(WO, wo.id, "pass_check", stage=stage)
+        r = signers[stage].action(WO, wo.id, "pass_check", stage=stage)
         assert r.status_code == 200, r.json
     assert r.json["state"] == "ready" and r.json["ready_at"]
     assert [(c["round"], c["stage"], c["passed"]) for c in r.json["checks"]] == [

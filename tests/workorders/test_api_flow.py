@@ -43,8 +43,13 @@ def test_happy_path_through_the_api(vehicle, advisor, workshop, clerk, api_as):
 
     r = ws.action("work-orders", wid, "complete_repair")
     assert r.status_code == 200 and r.json["state"] == "quality_check"
+    from tests.factories import check_signer
+
+    store = workshop.store
+    signers = {"self": ws, "team_lead": api_as(check_signer(store, "team_lead")),
+               "final": api_as(check_signer(store, "final"))}  # one person signs one check
     for stage in ("self", "team_lead", "final"):
-        r = ws.action("work-orders", wid, "pass_check", stage=stage)
+        r = signers[stage].action("work-orders", wid, "pass_check", stage=stage)
         assert r.status_code == 200, r.json
     assert r.json["state"] == "ready"
 

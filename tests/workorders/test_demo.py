@@ -30,3 +30,6 @@ def test_seed_demo_work_orders(app):
     assert clock._frozen is None
     closed = db.session.scalars(sa.select(WorkOrder).where(WorkOrder.state == "closed")).first()
     assert closed.satisfaction and closed.delivered_at and closed.paid_amount is not None
+    # the floor has a delay agreed with the customer (revise_promise)
+    delayed = [w for w in db.session.scalars(sa.select(WorkOrder)) if w.promise_revisions]
+    assert delayed and all(w.promised_at == w.promise_history[-1]["to"] for w in delayed)

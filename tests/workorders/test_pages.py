@@ -61,7 +61,12 @@ def _post(c, url, data, expect_flash=None):
 def test_full_flow_through_the_pages(app, vehicle, advisor, workshop, clerk):
     from claimdesk.extensions import db
 
+    from tests.factories import check_signer
+
     adv, ws, cr = browser(app, advisor), browser(app, workshop), browser(app, clerk)
+    # one person signs one check: the technician, the team leader, the QC inspector
+    by_stage = {"self": ws, "team_lead": browser(app, check_signer(workshop.store, "team_lead")),
+                "final": browser(app, check_signer(workshop.store, "final"))}
     # reception: find the customer, open the work order with the check-in sheet
     html = _page(adv, f"/work-orders/new?q={vehicle.customer.phone}")
     assert f"customer_id={vehicle.customer_id}" in html
@@ -114,13 +119,14 @@ def test_full_flow_through_the_pages(app, vehicle, advisor, workshop, clerk):
     html = _post(ws, f"{url}/act/pass_check", {"stage": "team_lead"}, expect_flash="self-check is not signed")
     _post(ws, f"{url}/act/pass_check", {"stage": "self", "items__present": "1", "item-0": "1", "item-1": "1",
                                         "item-2": "1", "item-3": "1", "item-4": "1"}, expect_flash="Done")
-    _post(ws, f"{url}/act/pass_check", {"stage": "team_lead", "items__present": "1", "item-0": "1"},
+    _post(by_stage["team_lead"], f"{url}/act/pass_check", {"stage": "team_lead", "items__present": "1", "item-0": "1"},
           expect_flash="Items failed")
-    _post(ws, f"{url}/act/fail_check", {"stage": "team_lead", "reason": "pads not bedded in"}, expect_flash="Done")
+    _post(by_stage["team_lead"], f"{url}/act/fail_check", {"stage": "team_lead", "reason": "pads not bedded in"},
+          expect_flash="Done")
     assert _fresh(wo).rework_count == 1 and _fresh(wo).state == "in_repair"
     _post(ws, f"{url}/act/complete_repair", {}, expect_flash="Done")
     for stage in ("self", "team_lead", "final"):
-        _post(ws, f"{url}/act/pass_check", {"stage": stage}, expect_flash="Done")
+        _post(by_stage[stage], f"{url}/act/pass_check", {"stage": stage}, expect_flash="Done")
     assert _fresh(wo).state == "ready"
     # the page names what still blocks delivery
     html = _page(adv, url)
@@ -194,21 +200,30 @@ def test_next_step_for_another_role_says_who(app, wo, mover, advisor):
 
 
 def test_unhappy_callback_offers_a_linked_complaint(app, wo, mover, advisor):
-    """With the complaints module present, the button opens its form pre-filled for this work order."""
+    """The unhappy callback opened a complaint: the page links it. A work order unhappy before complaints
+    were opened automatically (no linked complaint) still offers the pre-filled complaint form."""
+    import sqlalchemy as sa
     from flask import render_template, url_for
 
+    from claimdesk.complaints.models import Complaint
+    from claimdesk.extensions import db
     from claimdesk.workorders import views
 
     mover.to(wo, "delivered")
     mover.run(wo, "follow_up", satisfaction=1, note="very unhappy")
+    complaint = db.session.scalars(sa.select(Complaint).where(Complaint.work_order_id == wo.id)).one()
 
     with app.test_request_context(f"/work-orders/{wo.id}"):
         from flask_login import login_user
 
         login_user(advisor)
-        html = render_template("workorders/detail.html", **views.detail_context(wo, advisor))
         link = url_for("complaints.new", customer_id=wo.customer_id, vehicle_id=wo.vehicle_id,
                        work_order_id=wo.id, channel="callback")
+        html = render_template("workorders/detail.html", **views.detail_context(wo, advisor))
+        assert url_for("complaints.detail", case_id=complaint.id) in html and link.replace("&", "&amp;") not in html
+        complaint.work_order_id = None  # as if opened before this link existed
+        db.session.flush()
+        html = render_template("workorders/detail.html", **views.detail_context(wo, advisor))
         assert link.replace("&", "&amp;") in html
         html = render_template("workorders/detail.html", **views.detail_context(wo, advisor),
                                has_endpoint=lambda name: name != "complaints.new" and name in app.view_functions)
