@@ -168,12 +168,37 @@ class RedisDb:
         scheduled = sum(r.zcard(k) for k in r.scan_iter(match=prefix + "*"))
         return {"keys": r.dbsize(), "scheduled_jobs": scheduled}
 
+    def drain(self, timeout: float = 180.0) -> tuple[int, float, int]:
+        """Wait until the RQ worker has no queued or running job left (scheduled SLA steps excepted), so that
+        one phase's background work (e.g. the customer messages every new complaint sends) is not billed to the
+        next phase. Returns (jobs that were waiting, seconds waited, jobs still waiting at the timeout)."""
+        import redis
+
+        r = redis.Redis.from_url(self.url)
+        t0, first = time.monotonic(), None
+        while True:
+            waiting = sum(r.llen(f"rq:queue:claimdesk-{q}") + r.zcard(f"rq:wip:claimdesk-{q}")
+                          for q in ("default", "sla", "mail"))
+            first = waiting if first is None else first
+            if waiting == 0 or time.monotonic() - t0 > timeout:
+                return first, time.monotonic() - t0, waiting
+            time.sleep(0.25)
+
     def release(self) -> None:
         import redis
 
         redis.Redis.from_url(self.url).flushdb()
         if self.base.get(f"claimdesk:testlock:{self.number}") == self.token.encode():
             self.base.delete(f"claimdesk:testlock:{self.number}")
+
+
+def drained(redis_db: "RedisDb") -> None:
+    """Let the RQ worker finish the last phase's jobs before the next phase starts, and say so."""
+    waiting, waited, left = redis_db.drain()
+    if left:
+        log(f"  the RQ worker still had {left} of {waiting} queued jobs after {waited:.0f} s; going on")
+    elif waiting:
+        log(f"  the RQ worker first finished {waiting} queued jobs ({waited:.1f} s)")
 
 
 # --- the app --------------------------------------------------------------------------------------
@@ -614,6 +639,7 @@ def main() -> None:
             r = {}
             for mode in ("create", "mix"):
                 if mode in phases:
+                    drained(redis_db)
                     log(f"round {i}: phase {mode}, {args.duration:g} s")
                     r[mode] = run_wrk(args, wrk, stack, mode, token, customers, args.duration, f"{mode}-{i}")
                     t = r[mode]["total"]
@@ -623,6 +649,7 @@ def main() -> None:
                 if templates is None:
                     templates = row_templates(dburl)
                     args._clock_count = templates["clocks"]
+                drained(redis_db)
                 log(f"round {i}: raw psycopg floor, {args.duration:g} s")
                 raw.append(run_raw(args, dburl, templates, args.duration))
                 log(f"  {raw[-1]['rate']:.1f} transactions/s, p95 {raw[-1]['p95']:.1f} ms")
