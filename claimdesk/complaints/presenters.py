@@ -75,7 +75,6 @@ class ComplaintOut(CaseOutBase):
         "description": "actions the caller may run now (before field checks and gates)"})
     vehicle_plate = fields.Function(lambda c: c.vehicle.plate if c.vehicle else None)
 
-
     def _available(self, c):
         user = current_user._get_current_object() if getattr(current_user, "is_authenticated", False) else None
         return [a.name for a in WF.available(c, user)] if user is not None else []
