@@ -40,6 +40,13 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "sla.calendars.write": frozenset({"manager", "admin"}),
     # the information clerk (信息员) prepares the reports: dashboards, reports and their exports
     "dashboard.view": frozenset({"manager", "admin", "info_clerk"}),
+    # the appointment diary and the service-reminder / campaign call lists (workshop may not book)
+    "appointments.read": STAFF,
+    "appointments.book": frozenset({"advisor", "manager", "customer_relations"}),
+    "appointments.settings": frozenset({"manager", "admin"}),
+    "reminders.read": frozenset({"advisor", "manager", "customer_relations", "info_clerk"}),
+    "reminders.work": frozenset({"advisor", "manager", "customer_relations"}),
+    "campaigns.manage": frozenset({"manager"}),
     "users.manage": frozenset({"admin"}),
     "stores.manage": frozenset({"admin"}),
 }

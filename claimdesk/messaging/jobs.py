@@ -21,7 +21,7 @@ def dispatch_due_messages() -> int:
     return services.dispatch_due()
 
 
-@jobs.periodic(6 * 3600, queue="mail")
 def queue_service_reminders() -> int:
-    """Several times a day: the dedupe key makes each reminder once per vehicle and due date."""
+    """By date only; not periodic any more: `reminders.jobs.create_reminders` makes the reminder rows
+    (message or call list) and sends the message through `services.service_reminder_for`."""
     return services.service_reminders()

@@ -381,26 +381,37 @@ def dispatch_due(limit: int = 500) -> int:
 
 
 def service_reminders(days_ahead: int = 7) -> int:
-    """Remind customers who consented that a vehicle's service is due in `days_ahead` days. The message
-    hangs off the vehicle's latest work order (its timeline shows it); once per vehicle and due date."""
-    wf = REGISTRY.get("work_order")
-    if wf is None:
-        return 0
+    """Remind customers who consented that a vehicle's service is due in `days_ahead` days (by date only).
+    The reminders package's daily job (its due list, mileage projected too) calls `service_reminder_for`."""
     due = (now() + timedelta(days=days_ahead)).date()
     rows = db.session.execute(sa.select(Vehicle.id, Vehicle.next_service_date).join(
         ContactPreference, ContactPreference.customer_id == Vehicle.customer_id).where(
         Vehicle.next_service_date == due, ContactPreference.consent.is_(True),
         ContactPreference.opted_out_at.is_(None))).all()
-    queued = 0
-    for vehicle_id, date in rows:
-        wo = db.session.scalar(sa.select(wf.model).where(wf.model.vehicle_id == vehicle_id)
-                               .order_by(wf.model.id.desc()).limit(1))
-        if wo is None:
-            continue
-        msg = queue_message(wo, "service_reminder", {"service_date": date.isoformat()},
-                            dedupe=f"vehicle{vehicle_id}:{date.isoformat()}", with_link=False)
-        queued += msg is not None
-    return queued
+    return sum(service_reminder_for(vehicle_id, date) is not None for vehicle_id, date in rows)
+
+
+def may_remind(customer_id: int) -> bool:
+    """The customer said yes to service reminders and has not opted out."""
+    pref = preference(customer_id)
+    return pref is not None and pref.consent is True and pref.opted_out_at is None
+
+
+def service_reminder_for(vehicle_id: int, due_date) -> Message | None:
+    """The consent-based service reminder of one vehicle due on `due_date`, queued now. It hangs off the
+    vehicle's latest work order (its timeline shows it); once per vehicle and due date. None when it
+    cannot go (no consent, no work order to hang it on) or went already: the caller calls instead."""
+    wf = REGISTRY.get("work_order")
+    vehicle = db.session.get(Vehicle, vehicle_id)
+    if wf is None or vehicle is None or not may_remind(vehicle.customer_id):
+        return None
+    wo = db.session.scalar(sa.select(wf.model).where(wf.model.vehicle_id == vehicle_id)
+                           .order_by(wf.model.id.desc()).limit(1))
+    if wo is None:
+        return None
+    msg = queue_message(wo, "service_reminder", {"service_date": due_date.isoformat()},
+                        dedupe=f"vehicle{vehicle_id}:{due_date.isoformat()}", with_link=False)
+    return msg if msg is not None and msg.state != "skipped" else None
 
 
 def messages_of(case) -> list[Message]:

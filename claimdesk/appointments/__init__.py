@@ -1,0 +1,2 @@
+"""The appointment diary (预约): bookable slots per store and advisor, arrivals through the reception.
+Its demo appointments come from the reminders' demo (booked from reminders and a campaign)."""
