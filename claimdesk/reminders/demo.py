@@ -38,10 +38,11 @@ def seed_reminders(*, store, users, customers, rng, echo=print, **_kw):
         services.create_reminders(store, 21)
         open_rows = [d.reminder for d in services.due_list(store, 21) if d.reminder is not None]
         tomorrow = today + timedelta(days=1)
-        for row, outcome in zip(open_rows, ("declined", "unreachable", "booked", "booked")):
+        for row, outcome, hhmm in zip(open_rows, ("declined", "unreachable", "booked", "booked"),
+                                      ("", "", "09:00", "14:00")):
             if outcome == "booked":
                 services.book_for(row, advisor, {"vehicle_id": row.vehicle_id, "request": "定期保养",
-                                                 "starts_at": _at(store, tomorrow, rng.choice(["09:00", "10:30", "14:00"])).isoformat()},
+                                                 "starts_at": _at(store, tomorrow, hhmm).isoformat()},
                                   source="reminder")
             else:
                 services.record_outcome(row, outcome, advisor, note="无人接听" if outcome == "unreachable" else "客户已在外地保养")
