@@ -175,6 +175,15 @@ def settings():
         (422 if errors else 200)
 
 
+def booking_link(customer_id: int, vehicle_id: int, source: str = "case") -> dict | None:
+    """The "Book an appointment" button of a vehicle or case page (a Jinja global: lower layers' pages
+    show it without importing this package); None when the user may not book."""
+    if not can(current_user, "appointments.book"):
+        return None
+    return {"url": url_for("appointments.new", customer_id=customer_id, vehicle_id=vehicle_id, source=source),
+            "label": _("Book an appointment")}
+
+
 # --- the home page -------------------------------------------------------------------------------
 def _home_panel(user):
     """Today's arrivals: the advisor's own, the whole store's for reception and managers."""

@@ -151,3 +151,14 @@ def test_settings_page_for_managers_only(login, client, manager, advisor, store)
     assert resp.status_code == 302
     db.session.expire_all()
     assert store.settings["diary"]["slot_minutes"] == 60 and store.settings["diary"]["reminder_days"] == 10
+
+
+def test_vehicle_page_offers_booking_to_bookers_only(login, client, advisor, workshop, vehicle):
+    uow.commit()
+    login(advisor)
+    html = client.get(f"/customers/vehicles/{vehicle.id}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert f"/appointments/new?customer_id={vehicle.customer_id}&amp;vehicle_id={vehicle.id}&amp;source=case" in html
+    client.post("/logout")
+    login(workshop)
+    html = client.get(f"/customers/vehicles/{vehicle.id}").get_data(as_text=True)
+    assert "/appointments/new" not in html
