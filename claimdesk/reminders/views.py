@@ -38,7 +38,8 @@ def due():
     days = max(1, min(days, 120))
     entries = services.due_list(store, days)
     calls = list(db.session.scalars(scoped(sa.select(ServiceReminder), ServiceReminder, user).where(
-        ServiceReminder.state.in_(("open", "unreachable"))).order_by(ServiceReminder.due_date, ServiceReminder.id)
+        ServiceReminder.state.in_(("open", "unreachable")),
+        sa.or_(ServiceReminder.channel == "call", ServiceReminder.state == "unreachable")).order_by(ServiceReminder.due_date, ServiceReminder.id)
         .limit(200)))
     return render_template("reminders/due.html", entries=entries, calls=calls, days=days, L=_labels(),
                            today=diary.local_today(store), may_work=can(user, "reminders.work"))
@@ -167,4 +168,3 @@ def _contact(contact_id: int, user) -> CampaignContact:
 
 
 nav_item("reminders.due", _l("Service due"), roles=("advisor", "customer_relations", "manager", "info_clerk"))
-nav_item("reminders.campaigns", _l("Campaigns"), roles=("advisor", "customer_relations", "manager", "info_clerk"))
