@@ -64,6 +64,9 @@ INSURERS_READ, INSURERS_WRITE = ALL, roles(ADV, MGR, ADM)
 INSURERS_EDIT = roles(MGR, ADM)
 SLA_READ, SLA_ADMIN = ALL, roles(MGR, ADM)
 DASHBOARD = roles(MGR, ADM, IC)  # the information clerk prepares the reports
+# the appointment diary and the reminder / campaign call lists (the workshop may not book)
+DIARY_READ, BOOK, DIARY_SETTINGS = STAFF, roles(CR, ADV, MGR), roles(MGR, ADM)
+REMINDERS_READ, REMINDERS_WORK, CAMPAIGNS = roles(CR, ADV, MGR, IC), roles(CR, ADV, MGR), roles(MGR)
 GROUP_WIDE = roles(ADM)  # SLA calendars: admins configure every store (sla.services.is_group_wide)
 
 # --- case actions: who may run each (managers always may) --------------------------------------------
@@ -238,6 +241,30 @@ MATRIX: dict[str, R] = {
     "POST /api/v1/sla/calendars/<int:store_id>/days": R(SLA_ADMIN, pre=ALL, store=True, anywhere=GROUP_WIDE),
     "DELETE /api/v1/sla/calendars/<int:store_id>/days/<int:day_id>": R(SLA_ADMIN, pre=ALL, store=True,
                                                                          anywhere=GROUP_WIDE),
+    # appointments (claimdesk/appointments)
+    "GET /appointments/": R(DIARY_READ), "GET /appointments/new": R(BOOK), "POST /appointments/new": R(BOOK),
+    "POST /appointments/<int:appointment_id>/<any(cancel, no_show):verb>": R(BOOK, store=True),
+    "GET /appointments/<int:appointment_id>/receive": R(WO_CREATE, store=True),
+    "POST /appointments/<int:appointment_id>/receive": R(WO_CREATE, store=True),
+    "GET /appointments/settings": R(DIARY_SETTINGS), "POST /appointments/settings": R(DIARY_SETTINGS),
+    "GET /api/v1/appointments": R(DIARY_READ), "POST /api/v1/appointments": R(BOOK),
+    "GET /api/v1/appointments/<int:appointment_id>": R(DIARY_READ, store=True),
+    "POST /api/v1/appointments/<int:appointment_id>/cancel": R(BOOK, store=True),
+    "POST /api/v1/appointments/<int:appointment_id>/no-show": R(BOOK, store=True),
+    "POST /api/v1/appointments/<int:appointment_id>/arrive": R(WO_CREATE, store=True),
+    # service reminders and campaigns (claimdesk/reminders)
+    "GET /reminders/": R(REMINDERS_READ),
+    "POST /reminders/<int:reminder_id>/outcome": R(REMINDERS_WORK, store=True),
+    "GET /reminders/<int:reminder_id>/book": R(REMINDERS_WORK, store=True),
+    "POST /reminders/<int:reminder_id>/book": R(REMINDERS_WORK, store=True),
+    "GET /reminders/vehicle/<int:vehicle_id>/book": R(REMINDERS_WORK, store=True),
+    "POST /reminders/vehicle/<int:vehicle_id>/book": R(REMINDERS_WORK, store=True),
+    "GET /reminders/campaigns": R(REMINDERS_READ),
+    "GET /reminders/campaigns/new": R(CAMPAIGNS), "POST /reminders/campaigns/new": R(CAMPAIGNS),
+    "GET /reminders/campaigns/<int:campaign_id>": R(REMINDERS_READ, store=True),
+    "POST /reminders/campaigns/contacts/<int:contact_id>/outcome": R(REMINDERS_WORK, store=True),
+    "GET /reminders/campaigns/contacts/<int:contact_id>/book": R(REMINDERS_WORK, store=True),
+    "POST /reminders/campaigns/contacts/<int:contact_id>/book": R(REMINDERS_WORK, store=True),
 }
 for _path, _html, _read, _actions in (
         ("work-orders", "/work-orders/<int:case_id>/act/<action>", WO_READ, WO_ACTIONS),
@@ -291,9 +318,32 @@ class Side:
     complaint: Ref
     claim: Ref
     document: Ref
+    appointment: Ref
+    reminder: Ref
+    campaign: Ref
+    contact: Ref
 
 
-def _side(store, advisor):
+def _diary_side(store, advisor, manager, vehicle):
+    """A booked appointment (the day after tomorrow, 10:00), a service reminder and a recall with one contact."""
+    from datetime import datetime, time, timedelta
+
+    from claimdesk.appointments import services as diary
+    from claimdesk.reminders import campaigns
+    from claimdesk.reminders import services as reminders
+
+    vehicle.next_service_date = diary.local_today(store) + timedelta(days=5)
+    day = diary.local_today(store) + timedelta(days=2)
+    appt = diary.book(advisor, {"customer_id": vehicle.customer_id, "vehicle_id": vehicle.id,
+                                "starts_at": datetime.combine(day, time(10), tzinfo=diary.tz_of(store)).isoformat()})
+    reminder = reminders.reminder_for(reminders.due_of_vehicle(vehicle))
+    campaign, _unknown = campaigns.create_campaign(manager, {
+        "kind": "recall", "title": "Matrix recall", "vins": vehicle.vin, "starts_on": day.isoformat(),
+        "ends_on": day.isoformat()})
+    return _ref(appt), _ref(reminder), _ref(campaign), _ref(campaign.contacts[0])
+
+
+def _side(store, advisor, manager):
     from werkzeug.datastructures import FileStorage
 
     from claimdesk.core import uow
@@ -310,9 +360,10 @@ def _side(store, advisor):
     complaint = open_complaint(advisor, customer, vehicle=vehicle, severity="medium")
     claim = new_claim(advisor, store, InsurerFactory(), customer=customer, vehicle=vehicle)
     doc = documents.save_upload(advisor, claim, "policy", FileStorage(io.BytesIO(PNG), filename="p.png"))
+    diary = _diary_side(store, advisor, manager, vehicle)
     uow.commit()
     return Side(_ref(store), _ref(customer), _ref(vehicle), _ref(wo), _ref(complaint),
-                _ref(claim, "insurer_id"), _ref(doc))
+                _ref(claim, "insurer_id"), _ref(doc), *diary)
 
 
 def build_world(app) -> dict:
@@ -326,7 +377,8 @@ def build_world(app) -> dict:
         users = {role: UserFactory(role=role, username=f"m_{role}", store=store) for role in ROLES}
         other_users = {role: UserFactory(role=role, username=f"o_{role}", store=other_store)
                        for role in (ADV, MGR)}
-        own, other = _side(store, users[ADV]), _side(other_store, other_users[ADV])
+        own, other = (_side(store, users[ADV], users[MGR]),
+                      _side(other_store, other_users[ADV], other_users[MGR]))
         notices = {}
         for user in [*users.values(), other_users[MGR]]:
             n = Notification(user_id=user.id, kind="sla_warning", dedupe_key=f"matrix:{user.id}", data={})
@@ -415,6 +467,10 @@ def fill(rule_key: str, rule, world, role: str, where: str) -> str:
             values[arg] = "css/app.css"
         elif arg == "action":
             values[arg] = action
+        elif arg in ("appointment_id", "reminder_id", "campaign_id", "contact_id"):
+            values[arg] = getattr(side, arg.removesuffix("_id")).id
+        elif arg == "verb":
+            values[arg] = "cancel"
         elif arg in ("token", "link_id", "message_id", "case_type", "cases", "kind", "locale"):
             values[arg] = _messaging_arg(arg, rule.rule, side)
         else:
