@@ -26,7 +26,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("platform", ("claimdesk.auth", "claimdesk.jobs")),
     ("shared", ("claimdesk.customers", "claimdesk.cases", "claimdesk.documents", "claimdesk.messaging",
                 "claimdesk.notifications", "claimdesk.sla", "claimdesk.demo")),
-    ("case", ("claimdesk.workorders", "claimdesk.complaints", "claimdesk.claims")),
+    ("case", ("claimdesk.workorders", "claimdesk.complaints", "claimdesk.claims", "claimdesk.sanbao")),
     ("reporting", ("claimdesk.dashboard",)),
     ("entry", ("claimdesk.domains", "claimdesk.app", "claimdesk.cli", "claimdesk.i18n", "claimdesk.rqjob")),
 ]

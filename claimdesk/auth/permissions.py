@@ -40,6 +40,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "sla.calendars.write": frozenset({"manager", "admin"}),
     # the information clerk (信息员) prepares the reports: dashboards, reports and their exports
     "dashboard.view": frozenset({"manager", "admin", "info_clerk"}),
+    "sanbao.rules.write": frozenset({"manager", "admin"}),  # the 三包 rule sets' thresholds
     "users.manage": frozenset({"admin"}),
     "stores.manage": frozenset({"admin"}),
 }
