@@ -33,7 +33,7 @@ def seed(*, store, users, echo, **_kw):
     db.session.add(customer)
     db.session.flush()
     vehicle = Vehicle(store_id=store.id, customer_id=customer.id, vin=DEMO_VIN, plate="粤B3B431", make="Volkswagen",
-                      model="Tiguan L", year=real_now.year - 1, mileage_km=31000,
+                      model="Tiguan L", year=real_now.year - 1, mileage_km=3000,
                       purchase_date=(real_now - timedelta(days=420)).date())
     db.session.add(vehicle)
     db.session.flush()

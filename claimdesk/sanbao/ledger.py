@@ -232,8 +232,8 @@ def _conditions(led: Ledger, r: SanbaoRuleSet) -> list[Condition]:
     for key, (n, name) in sorted(components.items()):
         out.append(Condition("component", key, n, r.max_replacements, r.warn_replacements,
                              _level(n, r.warn_replacements, r.max_replacements, over=False), label=name))
-    for e in led.episodes:  # the duty of a long repair: within the 包修期, for a quality problem
-        if e.quality and e.in_warranty and e.start is not None:
+    for e in led.episodes:  # the duty of a long repair, while the car is in the workshop (包修期, quality problem)
+        if e.quality and e.in_warranty and e.running:
             out.append(Condition("substitute", str(e.work_order.id), e.days, r.substitute_after_days,
                                  r.warn_substitute_days,
                                  _level(e.days, r.warn_substitute_days, r.substitute_after_days, over=True),

@@ -175,7 +175,7 @@ def vehicles_to_sweep() -> list[int]:
     return list(db.session.scalars(sa.select(SanbaoEpisode.vehicle_id).join(
         WorkOrder, WorkOrder.id == SanbaoEpisode.work_order_id).where(
         SanbaoEpisode.quality.is_(True), WorkOrder.state.in_(OPEN_STATES),
-        WorkOrder.signed_at.is_not(None)).distinct()))
+        WorkOrder.signed_at.is_not(None), WorkOrder.ready_at.is_(None)).distinct()))
 
 
 def on_work_order_moved(wo: WorkOrder) -> None:
