@@ -49,6 +49,7 @@ def seed(*, store, users, echo, **_kw):
 
 
 def _visit(t, days, km, store, customer, vehicle, advisor, workshop, signers):
+    t = t.replace(hour=1, minute=0, second=0, microsecond=0)  # 09:00 in China: whole repair days below
     clock.set_now(t)
     wo = open_work_order(advisor, {"customer_id": customer.id, "vehicle_id": vehicle.id, "mileage_km": km,
                                    "customer_description": "Gearbox shudders when pulling away 起步变速箱抖动"})
@@ -62,12 +63,13 @@ def _visit(t, days, km, store, customer, vehicle, advisor, workshop, signers):
                                   "replacement": "none", "note": "Torque converter clutch 液力变矩器锁止"})
     if days is None:
         return
-    done = t + timedelta(days=days, hours=-2)
+    done = t + timedelta(days=days, hours=-2)  # finished at 07:00 local, the customer called at 09:00
     clock.set_now(done)
     WF.perform(wo, "complete_repair", {}, workshop)
     for stage in ("self", "team_lead", "final"):
+        clock.set_now(clock.now() + timedelta(minutes=10))
         WF.perform(wo, "pass_check", {"stage": stage}, signers[stage])
-    clock.set_now(done + timedelta(minutes=30))
-    WF.perform(wo, "notify_customer", {"pickup_at": done + timedelta(hours=3)}, advisor)
-    clock.set_now(done + timedelta(hours=3))
+    clock.set_now(done + timedelta(hours=2))
+    WF.perform(wo, "notify_customer", {"pickup_at": done + timedelta(hours=5)}, advisor)
+    clock.set_now(done + timedelta(hours=5))
     WF.perform(wo, "deliver", {"signed_by": customer.name}, advisor)

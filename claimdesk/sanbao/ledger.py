@@ -2,9 +2,9 @@
 the quality problems and the art.-24 conditions with their levels. No writes here.
 
 Counting rules (docs/sanbao.md):
-- an episode runs from the work order's authorisation (`signed_at`: the consumer and the repairer agree
-  on the repair) to the repair's completion (`ready_at`: final QC passed; else delivery or closing);
-  a running one counts up to now;
+- an episode runs from the work order's reception (`created_at`: the check-in both sign, diagnosis
+  included) to the call telling the customer to collect the car (`customer_notified_at`; else delivery
+  or closing); a running one counts up to now;
 - its repair days: under 24 hours → 1 day; otherwise the number of calendar days from the start's date
   to the end's date in the store's time zone (the start day is not counted, as for any period in days;
   a repair that crosses midnight therefore counts the days it crossed);
@@ -48,10 +48,11 @@ def add_years(d: date, years: int) -> date:
 
 
 def episode_times(wo: WorkOrder) -> tuple[datetime | None, datetime | None]:
-    start = wo.signed_at
-    if start is None:
-        return None, None
-    end = wo.ready_at or wo.delivered_at or wo.closed_at
+    """From the reception (the check-in sheet both sign; diagnosis counts) to the call that tells the
+    customer to collect the car (`customer_notified_at`); without that call, delivery or closing. A
+    cancelled work order ends when it was cancelled. Waiting for parts is not taken out."""
+    start = wo.created_at
+    end = wo.customer_notified_at or wo.delivered_at or wo.closed_at
     if end is None and wo.state == "cancelled":
         end = wo.updated_at
     return utc(start), utc(end)

@@ -62,8 +62,9 @@ class EpisodeOut(Schema):
     number = fields.String()
     state = fields.String()
     mileage_km = fields.Integer()
-    started_at = fields.DateTime(allow_none=True, metadata={"description": "authorised (signed_at)"})
-    ended_at = fields.DateTime(allow_none=True, metadata={"description": "ready (final QC), delivery or closing"})
+    started_at = fields.DateTime(allow_none=True, metadata={"description": "reception (created_at)"})
+    ended_at = fields.DateTime(allow_none=True, metadata={
+        "description": "the customer told to collect the car (customer_notified_at), else delivery or closing"})
     running = fields.Boolean()
     repair_days = fields.Integer()
     in_period = fields.Boolean()

@@ -175,12 +175,12 @@ def vehicles_to_sweep() -> list[int]:
     return list(db.session.scalars(sa.select(SanbaoEpisode.vehicle_id).join(
         WorkOrder, WorkOrder.id == SanbaoEpisode.work_order_id).where(
         SanbaoEpisode.quality.is_(True), WorkOrder.state.in_(OPEN_STATES),
-        WorkOrder.signed_at.is_not(None), WorkOrder.ready_at.is_(None)).distinct()))
+        WorkOrder.customer_notified_at.is_(None)).distinct()))
 
 
 def on_work_order_moved(wo: WorkOrder) -> None:
     """After any work-order action: refresh its proposal and check the vehicle's thresholds."""
-    if wo.id is None or wo.state == "reception":
+    if wo.id is None or wo.state == "reception":  # nothing to count before the estimate (no lines yet)
         return
     propose_episode(wo)
     evaluate(wo.vehicle)

@@ -38,12 +38,12 @@ def repair(advisor):
 
     def make(vehicle, start, end, km=10000, *, confirm=True, quality=True, system="transmission",
              fault_code="P0741", **extra):
-        clock.set_now(start - timedelta(minutes=30))
+        clock.set_now(start)  # the reception starts the repair time
         wo = open_work_order(advisor, {"customer_id": vehicle.customer_id, "vehicle_id": vehicle.id,
                                        "mileage_km": km, "customer_description": "Gearbox shudders"})
-        wo.signed_at, wo.state = start, "in_repair"
+        wo.signed_at, wo.state = start + timedelta(minutes=30), "in_repair"
         if end is not None:
-            wo.ready_at = end
+            wo.ready_at = wo.customer_notified_at = end  # the customer is told to collect it
             wo.state = "ready"
         if confirm:
             services.confirm_episode(advisor, wo, {"quality": quality, "system": system, "fault_code": fault_code,

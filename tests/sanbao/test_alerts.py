@@ -84,7 +84,8 @@ def test_the_sweep_raises_the_substitute_duty_of_a_running_repair_once(car, repa
     assert [n.kind for n in _notices(advisor)] == ["sanbao.warning", "sanbao.reached", "sanbao.exceeded"]
     assert all(n.case_type == "work_order" and n.case_id == wo.id for n in _notices(advisor))
     # finished: no longer swept
-    wo.ready_at, wo.state = cst(2025, 5, 12, 12, 0), "ready"
+    wo.ready_at = wo.customer_notified_at = cst(2025, 5, 12, 12, 0)
+    wo.state = "ready"
     uow.commit()
     assert services.vehicles_to_sweep() == []
 

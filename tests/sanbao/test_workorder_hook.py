@@ -44,10 +44,13 @@ def test_warranty_work_is_proposed_maintenance_is_not(car, advisor, workshop):
     assert row.quality and row.serious_safety and row.confirmed_at is None  # proposed, not confirmed
     clock.set_now(cst(2025, 7, 3, 15, 0))
     mover.to(wo, "ready")
+    assert ledger.build(car, cst(2025, 7, 5, 9, 0)).episodes[1].running  # ready, but nobody called yet
+    clock.set_now(cst(2025, 7, 4, 10, 0))
+    mover.run(wo, "notify_customer", pickup_at=cst(2025, 7, 4, 17, 0).isoformat())
     led = ledger.build(car, cst(2025, 7, 10, 9, 0))
     ep = next(e for e in led.episodes if e.work_order.id == wo.id)
-    # authorised 09:00+ on 2 July (signed_at), ready on 3 July: one midnight → 1 day
-    assert ep.start.date() == cst(2025, 7, 2, 9, 0).date() and ep.end is not None and ep.days == 1
+    # received 09:00 on 2 July, the customer called to collect it at 10:00 on 4 July: 49 hours, 2 days
+    assert ep.start == cst(2025, 7, 2, 9, 0) and ep.end == cst(2025, 7, 4, 10, 0) and ep.days == 2
     assert [e.work_order.id for e in led.unconfirmed] == [wo.id]
     # a serious safety fault repaired once (proposed from the safety-related warranty line): warned
     assert db.session.scalar(sa.select(SanbaoAlert).where(SanbaoAlert.condition == "safety")).level == "warning"
