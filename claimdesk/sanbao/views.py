@@ -2,11 +2,13 @@
 store, the rule sets; the compact status other pages show (the `sanbao_status` template global)."""
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
+from ..auth.models import Store
 from ..auth.permissions import can, get_or_404, require
 from ..core.errors import DomainError, NotFound
 from ..core.templating import nav_item
@@ -62,7 +64,10 @@ def confirm(case_id: int):
 def at_risk():
     user = require("workorders.read")
     store_id = request.args.get("store_id", type=int)
-    return render_template("sanbao/at_risk.html", ledgers=queries.at_risk(user, store_id), L=labels)
+    ledgers_ = queries.at_risk(user, store_id)
+    ids = {led.vehicle.store_id for led in ledgers_}
+    stores = {s.id: s.name for s in db.session.scalars(sa.select(Store).where(Store.id.in_(ids)))} if ids else {}
+    return render_template("sanbao/at_risk.html", ledgers=ledgers_, L=labels, stores=stores)
 
 
 @bp.route("/rule-sets", methods=["GET", "POST"])
