@@ -129,3 +129,14 @@ def test_a_running_repair_counts_up_to_now(car, repair):
     assert ledger.build(car, cst(2025, 5, 9, 8, 0)).episodes[0].running
     assert ledger.build(car, cst(2025, 5, 9, 8, 0)).episodes[0].start == cst(2025, 5, 6, 9, 0)
     assert timedelta(0) < ledger.DAY
+
+
+def test_the_store_time_zone_decides_the_days(car, repair, store):
+    from claimdesk.extensions import db
+
+    start, end = datetime(2025, 5, 1, 16, 30, tzinfo=UTC), datetime(2025, 5, 3, 15, 0, tzinfo=UTC)
+    repair(car, start, end)
+    assert ledger.build(car).days_used == 1  # 00:30 on 2 May to 23:00 on 3 May in Shanghai
+    store.timezone = "UTC"
+    db.session.flush()
+    assert ledger.build(car).days_used == 2  # the same repair crosses two midnights in UTC
