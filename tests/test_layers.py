@@ -27,7 +27,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("shared", ("claimdesk.customers", "claimdesk.cases", "claimdesk.documents", "claimdesk.messaging",
                 "claimdesk.notifications", "claimdesk.sla", "claimdesk.demo")),
     ("case", ("claimdesk.workorders", "claimdesk.complaints", "claimdesk.claims", "claimdesk.appointments",
-              "claimdesk.reminders")),
+              "claimdesk.reminders", "claimdesk.sanbao")),
     ("reporting", ("claimdesk.dashboard",)),
     ("entry", ("claimdesk.domains", "claimdesk.app", "claimdesk.cli", "claimdesk.i18n", "claimdesk.rqjob")),
 ]

@@ -47,6 +47,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "reminders.read": frozenset({"advisor", "manager", "customer_relations", "info_clerk"}),
     "reminders.work": frozenset({"advisor", "manager", "customer_relations"}),
     "campaigns.manage": frozenset({"manager"}),
+    "sanbao.rules.write": frozenset({"manager", "admin"}),  # the 三包 rule sets' thresholds
     "users.manage": frozenset({"admin"}),
     "stores.manage": frozenset({"admin"}),
 }

@@ -68,6 +68,7 @@ DASHBOARD = roles(MGR, ADM, IC)  # the information clerk prepares the reports
 DIARY_READ, BOOK, DIARY_SETTINGS = STAFF, roles(CR, ADV, MGR), roles(MGR, ADM)
 REMINDERS_READ, REMINDERS_WORK, CAMPAIGNS = roles(CR, ADV, MGR, IC), roles(CR, ADV, MGR), roles(MGR)
 GROUP_WIDE = roles(ADM)  # SLA calendars: admins configure every store (sla.services.is_group_wide)
+SANBAO_RULES = roles(MGR, ADM)  # the 三包 rule sets' thresholds
 
 # --- case actions: who may run each (managers always may) --------------------------------------------
 WO_ACTIONS = {
@@ -265,6 +266,17 @@ MATRIX: dict[str, R] = {
     "POST /reminders/campaigns/contacts/<int:contact_id>/outcome": R(REMINDERS_WORK, store=True),
     "GET /reminders/campaigns/contacts/<int:contact_id>/book": R(REMINDERS_WORK, store=True),
     "POST /reminders/campaigns/contacts/<int:contact_id>/book": R(REMINDERS_WORK, store=True),
+    # the 三包 ledger (claimdesk/sanbao): read with the work orders, confirmed by advisors, rule sets by managers
+    "GET /api/v1/vehicles/<int:vehicle_id>/sanbao": R(WO_READ, store=True),
+    "PUT /api/v1/work-orders/<int:case_id>/sanbao": R(WO_CREATE, store=True),
+    "GET /api/v1/sanbao/rule-sets": R(WO_READ),
+    "PATCH /api/v1/sanbao/rule-sets/<int:rule_set_id>": R(SANBAO_RULES),
+    "GET /sanbao/vehicles/<int:vehicle_id>": R(WO_READ, store=True),
+    "POST /sanbao/work-orders/<int:case_id>/episode": R(WO_CREATE, store=True),
+    "GET /sanbao/at-risk": R(WO_READ),
+    "GET /sanbao/rule-sets": R(WO_READ | SANBAO_RULES),
+    "POST /sanbao/rule-sets": R(SANBAO_RULES, body=lambda world, role, where="own": {
+        "id": _rule_set_id(), "warn_repair_days": "20"}),
 }
 for _path, _html, _read, _actions in (
         ("work-orders", "/work-orders/<int:case_id>/act/<action>", WO_READ, WO_ACTIONS),
@@ -451,6 +463,8 @@ def fill(rule_key: str, rule, world, role: str, where: str) -> str:
             values[arg] = side.store.id
         elif arg == "day_id":
             values[arg] = _new_day(side.store.id)  # a fresh one each time: a permitted caller deletes it
+        elif arg == "rule_set_id":
+            values[arg] = _rule_set_id()
         elif arg == "user_id":
             values[arg] = world["spare"][where].id
         elif arg == "notification_id":
@@ -479,6 +493,18 @@ def fill(rule_key: str, rule, world, role: str, where: str) -> str:
     for arg, value in values.items():
         url = __import__("re").sub(rf"<(?:[^:<>]+:)?{arg}>", str(value), url)
     return url
+
+
+def _rule_set_id() -> int:
+    """The group's current 三包 rule set (seeded on first use; group-wide, not a store's record)."""
+    from datetime import date
+
+    from claimdesk.core import uow
+    from claimdesk.sanbao.rules import rule_set_for
+
+    rs = rule_set_for(date(2024, 1, 1), None)
+    uow.commit()
+    return rs.id
 
 
 def _messaging_arg(arg: str, rule: str, side: Side):
