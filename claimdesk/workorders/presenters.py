@@ -116,6 +116,8 @@ class WorkOrderOut(CaseOutBase):
     follow_up_attempts = fields.Integer()
     satisfaction = fields.Integer(allow_none=True)
     follow_up_note = fields.String(allow_none=True)
+    not_satisfied = fields.Boolean(metadata={"description": "ticked \"not satisfied\" at the callback"})
+    not_satisfied_reason = fields.String(allow_none=True)
     cancel_reason = fields.String(allow_none=True)
     lines = fields.List(fields.Nested(LineOut))
     checks = fields.List(fields.Nested(CheckOut))

@@ -283,6 +283,8 @@ class FollowUpIn(Schema):
     outcome = fields.String(load_default="reached", validate=_one_of(FOLLOW_UP_OUTCOMES))
     satisfaction = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=5))
     note = fields.String(load_default="", validate=validate.Length(max=4000))
+    not_satisfied = fields.Boolean(load_default=False, metadata={"description": "不满意: a complaint, any score"})
+    not_satisfied_reason = fields.String(load_default="", validate=validate.Length(max=2000))
     version = fields.Integer()
 
 

@@ -285,10 +285,13 @@ def _lookup(number: str, user) -> str | None:
 
 
 def _home_panel(user):
-    if user.role not in ("advisor", "workshop", "customer_relations"):
+    if user.role not in ("advisor", "front_desk_supervisor", "workshop", "customer_relations"):
         return None
     stmt = scoped(sa.select(WorkOrder), WorkOrder, user)
-    if user.role == "advisor":
+    if user.role == "front_desk_supervisor":  # every advisor's open work orders of the store
+        stmt = stmt.where(WorkOrder.state.in_(OPEN_STATES))
+        title, more = _("Front desk: open work orders"), url_for("workorders.index")
+    elif user.role == "advisor":
         stmt = stmt.where(WorkOrder.assignee_id == user.id, WorkOrder.state.in_(OPEN_STATES + ["delivered"]))
         title, more = _("My work orders"), url_for("workorders.index", mine="1")
     elif user.role == "workshop":
@@ -325,5 +328,6 @@ CASE_ENDPOINTS["work_order"] = "workorders.detail"
 HISTORY_PROVIDERS.append(_history)
 NUMBER_LOOKUPS.append(_lookup)
 HOME_PANELS.append(_home_panel)
-nav_item("workorders.index", _l("Work orders"), roles=("advisor", "workshop", "customer_relations", "manager"))
-nav_item("workorders.board", _l("Workshop board"), roles=("advisor", "workshop", "manager"))
+nav_item("workorders.index", _l("Work orders"),
+         roles=("advisor", "front_desk_supervisor", "workshop", "customer_relations", "manager"))
+nav_item("workorders.board", _l("Workshop board"), roles=("advisor", "front_desk_supervisor", "workshop", "manager"))

@@ -10,10 +10,11 @@ from ..core.workflow import Action, Workflow, register
 from . import schemas as s
 from .models import STATES, WorkOrder
 
-ADVISOR = frozenset({"advisor"})
+#: the front-desk supervisor (前台主管) does what an advisor does, for every advisor of the store
+ADVISOR = frozenset({"advisor", "front_desk_supervisor"})
 WORKSHOP = frozenset({"workshop"})
 FLOOR = ADVISOR | WORKSHOP
-CALLBACK = frozenset({"advisor", "customer_relations", "info_clerk"})
+CALLBACK = ADVISOR | {"customer_relations", "info_clerk"}
 #: technicians and team leaders sign the self and team-leader checks, the QC inspector the final one (checks.py)
 CHECKERS = WORKSHOP | {"qc_inspector"}
 PROMISED = "work_order.promised_completion"
