@@ -77,4 +77,7 @@ def test_page_form_ticks_not_satisfied_en_and_zh(vehicle, advisor, workshop, cle
     assert "data-not-satisfied" in html and "Price higher than quoted" in html
     client.post("/lang/zh")
     html = client.get(url).get_data(as_text=True)
+    assert ">不满意</span>" in html  # the badge on the callback line
+    other = _delivered(vehicle, advisor, workshop)
+    html = client.get(f"/work-orders/{other.id}").get_data(as_text=True)
     assert "不满意原因" in html and "不满意（无论评分多少，均转为投诉）" in html
