@@ -16,7 +16,7 @@ from ..core.workflow import Context
 from ..customers.models import Customer, Vehicle
 from ..customers.services import record_mileage
 from ..extensions import db
-from . import billing
+from . import billing, first_service
 from .checks import (
     CHECK_ITEMS,
     fail_check,
@@ -403,6 +403,7 @@ def complete_repair(wo: WorkOrder, data: dict, ctx: Context):
 
 def cancel(wo: WorkOrder, data: dict, ctx: Context):
     wo.cancel_reason = data["reason"]
+    first_service.release_on_cancel(wo)
 
 
 # --- what the actions of the state table (workflow.py) do: handler, then its gates ------------------
@@ -411,6 +412,7 @@ WF.implement(
     estimate=estimate,
     remove_line=remove_line,
     decide_warranty=decide_warranty,
+    apply_first_service=first_service.apply_first_service,
     authorise=(authorise, gate_has_estimate, gate_warranty_decided),
     revise_promise=revise_promise,
     dispatch=dispatch,

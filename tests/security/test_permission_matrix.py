@@ -73,7 +73,7 @@ WO_ACTIONS = {
     **dict.fromkeys(["check_in", "estimate", "remove_line", "decide_warranty", "authorise", "revise_promise",
                      "decide_extra_work",
                      "notify_customer", "deliver", "cancel", "add_adjustment", "remove_adjustment",
-                     "record_payment", "refund"], roles(ADV, FDS, MGR)),
+                     "record_payment", "refund", "apply_first_service"], roles(ADV, FDS, MGR)),
     **dict.fromkeys(["dispatch", "complete_repair", "wash"], roles(WS, MGR)),
     # the engine lets both sign; which stage is whose is checked after the record is found (checks.py)
     **dict.fromkeys(["pass_check", "fail_check"], roles(WS, QC, MGR)),
