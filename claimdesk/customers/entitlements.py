@@ -17,12 +17,11 @@ from zoneinfo import ZoneInfo
 from flask_babel import lazy_gettext as _l
 
 from ..auth.models import Store
+from ..auth.store_settings import PAYERS, RULES_KEY
 from ..core.clock import now
 from ..extensions import db
 from .models import Vehicle
 
-RULES_KEY = "first_service_rules"
-PAYERS = ("manufacturer", "dealer")
 PAYER_LABELS = {"manufacturer": _l("the manufacturer"), "dealer": _l("the dealer")}
 
 

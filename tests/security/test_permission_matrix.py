@@ -65,6 +65,7 @@ INSURERS_READ, INSURERS_WRITE = ALL, roles(ADV, FDS, MGR, ADM)
 INSURERS_EDIT = roles(MGR, ADM)
 SLA_READ, SLA_ADMIN = ALL, roles(MGR, ADM)
 DASHBOARD = roles(MGR, ADM, IC, FDS)  # the information clerk prepares the reports; the front desk's supervisor
+STORE_SETTINGS = roles(MGR, ADM)  # the store's front-desk settings (check signers, first free service rules)
 
 GROUP_WIDE = roles(ADM)  # SLA calendars: admins configure every store (sla.services.is_group_wide)
 
@@ -150,6 +151,10 @@ MATRIX: dict[str, R] = {
     "POST /admin/users/<int:user_id>/active": R(roles(ADM), store=True),
     "POST /admin/users/<int:user_id>/password": R(roles(ADM), store=True),
     "GET /admin/stores": R(roles(ADM)), "POST /admin/stores": R(NOBODY, pre=roles(ADM)),
+    # a store's front-desk settings: its managers and admins (another store's page is a 404)
+    "GET /admin/store-settings": R(STORE_SETTINGS, ok=302),
+    "GET /admin/stores/<int:store_id>/settings": R(STORE_SETTINGS, store=True),
+    "POST /admin/stores/<int:store_id>/settings": R(STORE_SETTINGS, store=True),
     "POST /admin/me/sessions/end": R(ALL),  # log out everywhere (the caller's own sessions and tokens)
     # customers and vehicles
     "GET /customers/": R(CUSTOMERS_READ), "GET /customers/new": R(CUSTOMERS_WRITE),
