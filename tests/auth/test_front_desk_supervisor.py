@@ -11,7 +11,6 @@ from claimdesk.auth.models import ROLES, User
 from claimdesk.auth.permissions import PERMISSIONS, can
 from claimdesk.core.clock import now
 from claimdesk.extensions import db
-
 from tests.workorders.conftest import mover, vehicle, wo  # noqa: F401  (fixtures)
 
 WO = "work-orders"
