@@ -254,6 +254,7 @@ def decide_warranty(wo: WorkOrder, data: dict, ctx: Context):
         line.warranty_status = item["warranty_status"]
         if item["warranty_status"] == "not_covered" and line.pay_type == "warranty":
             line.pay_type = "customer"  # the manufacturer will not pay: the customer decides at authorisation
+            line.free_service = False  # nor as the first free service
         elif item["warranty_status"] == "covered":
             line.pay_type = "warranty"
         changed.append({"line_id": line.id, "warranty_status": line.warranty_status, "pay_type": line.pay_type})

@@ -224,3 +224,15 @@ def test_a_second_work_order_page_refuses_it(rule, new_car, advisor, api_as, log
     assert "already used" in r.get_data(as_text=True)
     db.session.expire_all()
     assert new_car.first_service_work_order_id == first.id and not any(ln.free_service for ln in second.lines)
+
+
+def test_a_line_the_manufacturer_refuses_goes_back_to_the_customer(rule, new_car, advisor, api_as):
+    wo = _estimated(new_car, advisor, api_as)
+    api_as(advisor).action(WO, wo.id, "apply_first_service")
+    db.session.expire_all()
+    oil = next(ln for ln in wo.lines if ln.part_number == "OIL-5W30")
+    r = api_as(advisor).action(WO, wo.id, "decide_warranty",
+                               lines=[{"line_id": oil.id, "warranty_status": "not_covered"}])
+    assert r.status_code == 200, r.json
+    db.session.expire_all()
+    assert oil.pay_type == "customer" and not oil.free_service
