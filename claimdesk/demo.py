@@ -45,7 +45,8 @@ def demo_phone(rng: random.Random) -> str:
 
 STORES = [("S01", "Guangzhou Tianhe 4S", "粤"), ("S02", "Shenzhen Futian 4S", "粤"), ("S03", "Beijing Chaoyang 4S", "京")]
 ROLE_USERS = [("cr", "customer_relations", "Zhou Li 周丽"), ("advisor", "advisor", "Chen Wei 陈伟"),
-              ("advisorb", "advisor", "Lin Na 林娜"), ("workshop", "workshop", "Wang Qiang 王强"),
+              ("advisorb", "advisor", "Lin Na 林娜"), ("frontdesk", "front_desk_supervisor", "Zheng Hong 郑红"),
+              ("workshop", "workshop", "Wang Qiang 王强"),
               ("teamlead", "workshop", "Zhao Gang 赵刚"), ("qc", "qc_inspector", "Sun Hui 孙慧"),
               ("info", "info_clerk", "Xu Ping 徐萍"),
               ("manager", "manager", "Liu Jun 刘军"), ("storemgr", "manager", "Huang Min 黄敏"),

@@ -25,7 +25,7 @@ from .schemas import AppointmentIn, SettingsIn
 DEFAULTS = {"slot_minutes": 30, "opens": "08:30", "closes": "17:30", "per_slot": 3, "per_day": 30,
             "no_show_hours": 2, "reminder_days": 7, "due_window_days": 30}
 #: who may be the advisor of an appointment
-ADVISOR_ROLES = ("advisor", "manager")
+ADVISOR_ROLES = ("advisor", "front_desk_supervisor", "manager")
 
 
 def _s(msg) -> str:

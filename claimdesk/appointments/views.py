@@ -208,4 +208,5 @@ def _home_panel(user):
 
 
 HOME_PANELS.append(_home_panel)
-nav_item("appointments.diary", _l("Appointments"), roles=("advisor", "customer_relations", "manager"))
+nav_item("appointments.diary", _l("Appointments"),
+         roles=("advisor", "front_desk_supervisor", "customer_relations", "manager"))

@@ -14,7 +14,10 @@ from ..extensions import db
 
 #: qc_inspector (质检员) signs the final QC; info_clerk (信息员) reads dashboards, reports and exports and
 #: runs follow-up calls, and changes nothing else
-ROLES = ("customer_relations", "advisor", "workshop", "qc_inspector", "info_clerk", "manager", "admin")
+#: front_desk_supervisor (前台主管) runs the service reception: every advisor's work of the store, its front-desk
+#: reports, no administration
+ROLES = ("customer_relations", "advisor", "front_desk_supervisor", "workshop", "qc_inspector", "info_clerk",
+         "manager", "admin")
 
 
 class Store(TimestampMixin, db.Model):
@@ -36,7 +39,8 @@ class Store(TimestampMixin, db.Model):
 class User(UserMixin, TimestampMixin, db.Model):
     __tablename__ = "users"
     __table_args__ = (sa.CheckConstraint(
-        "role in ('customer_relations','advisor','workshop','qc_inspector','info_clerk','manager','admin')", name="role"),)
+        "role in ('customer_relations','advisor','front_desk_supervisor','workshop','qc_inspector','info_clerk',"
+        "'manager','admin')", name="role"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(sa.String(64), unique=True, nullable=False)

@@ -17,8 +17,9 @@ from ..core.errors import Conflict, DomainError, Forbidden, NotFound, Validation
 from ..core.web import refuse, staff_blueprint
 from ..extensions import db, limiter
 from . import services
+from . import store_settings as front_desk
 from .models import ROLES, Store, User
-from .permissions import require, require_user_scope
+from .permissions import require, require_user_scope, sees_store
 
 bp = Blueprint("auth", __name__)
 
@@ -200,6 +201,39 @@ def stores():
             return redirect(url_for("admin.stores"))
     return render_template("auth/stores.html", stores=_managed_stores(me), errors=errors, values=values,
                            group_admin=me.is_group), (422 if errors else 200)
+
+
+@admin.route("/store-settings")
+def my_store_settings():
+    """The menu's "Store settings": the caller's own store."""
+    me = require("stores.settings")
+    return redirect(url_for("admin.store_settings", store_id=me.store_id))
+
+
+@admin.route("/stores/<int:store_id>/settings", methods=["GET", "POST"])
+def store_settings(store_id: int):
+    """A store's front-desk settings: its managers and admins (group-wide ones: every store)."""
+    me = require("stores.settings")
+    store = db.session.get(Store, store_id)
+    if store is None or not sees_store(me, store.id):
+        raise NotFound(_("Unknown store."))
+    errors, values = {}, None
+    if request.method == "POST":
+        rows = min(max(request.form.get("rule_rows", 0, type=int) or 0, 0), 50)
+        try:
+            rules = front_desk.rules_from_form(request.form, rows)
+            changes = front_desk.update(store, {"separate_check_signers": "separate_check_signers" in request.form,
+                                                front_desk.RULES_KEY: rules}, me)
+        except ValidationFailed as err:
+            errors, values = refuse(err), request.form
+        else:
+            flash(_("Store settings saved.") if changes else _("Nothing changed."), "success")
+            return redirect(url_for("admin.store_settings", store_id=store.id))
+    settings_ = store.settings or {}
+    rules = settings_.get(front_desk.RULES_KEY) or []
+    return render_template("auth/store_settings.html", store=store, errors=errors, values=values, rules=rules,
+                           rows=len(rules) + 2, payers=front_desk.PAYERS, history=settings_.get("history") or [],
+                           separate=settings_.get("separate_check_signers", True)), (422 if errors else 200)
 
 
 @admin.route("/me", methods=["GET", "POST"])

@@ -325,7 +325,7 @@ def _history(customer_id: int, user) -> list[dict]:
 
 
 def _home_panel(user):
-    if user.role not in ("advisor", "manager"):
+    if user.role not in ("advisor", "front_desk_supervisor", "manager"):
         return None
     claims = queries.my_open_claims(user)
     rows = []
@@ -342,4 +342,5 @@ if _lookup not in NUMBER_LOOKUPS:
     NUMBER_LOOKUPS.append(_lookup)
     HISTORY_PROVIDERS.append(_history)
     HOME_PANELS.append(_home_panel)
-nav_item("claims.board", _l("Claims"), roles={"advisor", "manager", "customer_relations"})
+nav_item("claims.board", _l("Claims"),
+         roles={"advisor", "front_desk_supervisor", "manager", "customer_relations"})

@@ -21,7 +21,7 @@ STATE_LABELS = {
     "documents": _l("Documents"), "payout": _l("Payout"), "closed": _l("Closed"),
     "rejected": _l("Rejected"), "withdrawn": _l("Withdrawn"),
 }
-ADVISORS = frozenset({"advisor"})
+ADVISORS = frozenset({"advisor", "front_desk_supervisor"})  # and the front-desk supervisor (前台主管)
 CLOCKS = ("claim.assessment", "claim.documents", "claim.payout")
 
 WF = register(Workflow("claim", Claim, STATES, FINAL, [

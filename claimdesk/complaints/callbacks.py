@@ -1,4 +1,4 @@
-"""An unhappy follow-up call on a work order (satisfaction ≤ 2) opens a complaint (回访不满意转投诉) in the
+"""An unhappy follow-up call on a work order (satisfaction ≤ 2, or "not satisfied" ticked) opens a complaint (回访不满意转投诉) in the
 same transaction: linked to the work order, assigned to customer relations, its first-response and
 resolution clocks running. The work order knows nothing about complaints; we listen to its actions
 (`core.workflow.action_performed`) and show the complaint on its page (`workorders.services.LINKED_CASES`)."""
@@ -35,6 +35,8 @@ def open_from_callback(wo: WorkOrder, actor, at) -> Complaint:
     note = (wo.follow_up_note or "").strip()
     description = str(_l("Unhappy at the follow-up call after %(number)s (satisfaction %(score)s/5).",
                          number=wo.number, score=wo.satisfaction))
+    if wo.not_satisfied:
+        description += "\n" + str(_l("Not satisfied: %(reason)s", reason=wo.not_satisfied_reason or ""))
     if note:
         description += "\n" + note
     complaint = Complaint(

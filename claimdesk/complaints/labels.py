@@ -45,6 +45,7 @@ ATTRIBUTION_LABELS = {
 ROLE_LABELS = {
     "customer_relations": _l("customer relations"),
     "advisor": _l("service advisor"),
+    "front_desk_supervisor": _l("front-desk supervisor"),
     "workshop": _l("workshop"),
     "qc_inspector": _l("QC inspector"),
     "info_clerk": _l("information clerk"),

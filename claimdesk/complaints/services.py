@@ -34,7 +34,7 @@ def _field_error(field: str, message) -> ValidationFailed:
 
 
 #: who handles complaints (assignee at intake, who met the customer)
-HANDLER_ROLES = ("customer_relations", "advisor", "manager")
+HANDLER_ROLES = ("customer_relations", "advisor", "front_desk_supervisor", "manager")
 
 
 def _store_user(user_id: int, store_id: int, field: str) -> User:

@@ -261,4 +261,5 @@ HISTORY_PROVIDERS.append(history_rows)
 NUMBER_LOOKUPS.append(lookup_number)
 HOME_PANELS.append(home_panel)
 HOME_PANELS.append(escalations_panel)
-nav_item("complaints.mine", _l("Complaints"), roles=("customer_relations", "advisor", "manager", "workshop"))
+nav_item("complaints.mine", _l("Complaints"),
+         roles=("customer_relations", "advisor", "front_desk_supervisor", "manager", "workshop"))

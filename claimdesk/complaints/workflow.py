@@ -21,7 +21,7 @@ from .schemas import (
 )
 
 #: customer relations log and follow up; advisors meet the customer; managers may do everything
-HANDLERS = frozenset({"customer_relations", "advisor"})
+HANDLERS = frozenset({"customer_relations", "advisor", "front_desk_supervisor"})
 FOLLOW_UP = frozenset({"customer_relations"})
 CLOCKS = ("complaint.first_response", "complaint.resolution", "complaint.follow_up")
 

@@ -52,5 +52,9 @@ class Vehicle(TimestampMixin, db.Model):
     maintenance_interval_months: Mapped[int | None] = mapped_column()
     next_service_date: Mapped[date | None] = mapped_column(sa.Date)
     next_service_km: Mapped[int | None] = mapped_column()
+    # the first free service (首保) entitlement, once used: by which work order (its id and number), when
+    first_service_work_order_id: Mapped[int | None] = mapped_column()
+    first_service_number: Mapped[str | None] = mapped_column(sa.String(32))
+    first_service_used_at: Mapped[date | None] = mapped_column(sa.Date)
 
     customer: Mapped[Customer] = relationship(back_populates="vehicles")

@@ -6,6 +6,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from ..core.http import PageArgs
 from ..core.schemas import Date
+from . import entitlements
 from . import validators as v
 
 
@@ -129,6 +130,13 @@ class VehicleOut(Schema):
     next_service_km = fields.Integer(allow_none=True)
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
+    first_service = fields.Method("get_first_service", metadata={
+        "description": "the first free service (首保): state (available, used, expired, no_rule, "
+                       "no_purchase_date), payer, until (date), km, and once used work_order_id, number, used_at"})
+
+    def get_first_service(self, vehicle):
+        fs = entitlements.as_dict(entitlements.of_vehicle(vehicle))
+        return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in fs.items()}
 
 
 class VehicleQuery(PageArgs):

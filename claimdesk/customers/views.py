@@ -9,9 +9,9 @@ from marshmallow import ValidationError
 from ..auth.permissions import get_or_404, require
 from ..core.errors import DomainError
 from ..core.http import paginate
-from ..core.web import HISTORY_PROVIDERS, NUMBER_LOOKUPS, refuse, staff_blueprint
+from ..core.web import HISTORY_PROVIDERS, NUMBER_LOOKUPS, case_url, refuse, staff_blueprint
 from ..extensions import db
-from . import queries, services
+from . import entitlements, queries, services
 from .models import Customer, Vehicle
 from .schemas import CustomerIn, CustomerPatch, VehicleIn, VehiclePatch
 from .validators import looks_like
@@ -112,7 +112,10 @@ def vehicle(vehicle_id: int):
     history = [h for provider in HISTORY_PROVIDERS for h in provider(v.customer_id, user)
                if h.get("vehicle_id") in (None, v.id)]
     history.sort(key=lambda h: h["created_at"], reverse=True)
-    return render_template("customers/vehicle.html", vehicle=v, history=history)
+    fs = entitlements.of_vehicle(v)
+    used_url = case_url("work_order", fs.work_order_id) if fs.work_order_id else None
+    return render_template("customers/vehicle.html", vehicle=v, history=history, first_service=fs,
+                           first_service_refusal=entitlements.refusal(fs), first_service_url=used_url)
 
 
 @bp.route("/vehicles/<int:vehicle_id>/edit", methods=["GET", "POST"])

@@ -167,7 +167,7 @@ def report():
         pct=sections.pct, hours=sections.hours, cell_text=sections.cell_text)
 
 
-nav_item("dashboard.index", _l("Dashboard"), roles={"manager", "admin", "info_clerk"})
+nav_item("dashboard.index", _l("Dashboard"), roles={"manager", "admin", "info_clerk", "front_desk_supervisor"})
 
 
 def home_panel(user):

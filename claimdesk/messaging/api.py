@@ -17,7 +17,7 @@ from .models import ContactPreference, Message, StatusLink
 from .schemas import ContactPreferenceIn, ContactPreferenceOut, MessagePage, MessageQuery, StatusLinkOut
 
 blp = Blueprint("messaging_api", __name__, url_prefix="/api/v1", description="Messages to customers")
-ROLES = frozenset({"admin", "manager", "advisor", "customer_relations"})
+ROLES = frozenset({"admin", "manager", "advisor", "front_desk_supervisor", "customer_relations"})
 WRITERS = ROLES - {"admin"}
 
 

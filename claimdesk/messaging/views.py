@@ -21,7 +21,7 @@ from .models import CHANNELS, KINDS, STATES, LinkAction, Message, MessageTemplat
 
 bp = staff_blueprint("messaging", __name__, url_prefix="/messaging")
 
-OUTBOX_ROLES = frozenset({"admin", "manager", "advisor", "customer_relations"})
+OUTBOX_ROLES = frozenset({"admin", "manager", "advisor", "front_desk_supervisor", "customer_relations"})
 
 
 def case_messages_url(case_type: str, case_id: int) -> str | None:

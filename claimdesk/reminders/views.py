@@ -167,4 +167,5 @@ def _contact(contact_id: int, user) -> CampaignContact:
     return row
 
 
-nav_item("reminders.due", _l("Service due"), roles=("advisor", "customer_relations", "manager", "info_clerk"))
+nav_item("reminders.due", _l("Service due"),
+         roles=("advisor", "front_desk_supervisor", "customer_relations", "manager", "info_clerk"))

@@ -15,10 +15,8 @@ from .labels import PANELS
 from .models import WorkOrder
 from .photos import add_photo, photos_of
 from .presenters import WorkOrderOut
+from .parts import PartIn, PartOut, PartQuery
 from .schemas import (
-    PartIn,
-    PartOut,
-    PartQuery,
     RecommendationList,
     WorkOrderBrief,
     WorkOrderIn,

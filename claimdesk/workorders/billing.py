@@ -46,6 +46,11 @@ def _check(wo: WorkOrder, adjustments, payments) -> settlement.Settlement:
     return new
 
 
+def check_bill(wo: WorkOrder) -> settlement.Settlement:
+    """The bill after a change of its lines (the first free service): no share below zero, the guards agree."""
+    return _check(wo, wo.adjustments, wo.payments)
+
+
 # --- adjustments ---------------------------------------------------------------------------------
 def build_adjustment(wo: WorkOrder, data: dict, actor=None, *, complaint_id: int | None = None) -> WorkOrderAdjustment:
     """Validate and add one adjustment line (kind, amount, payer …) to the work order."""

@@ -138,8 +138,14 @@ def follow_up(wo: WorkOrder, data: dict, ctx: Context):
     if data.get("satisfaction") is None:
         raise ValidationFailed(_s(_l("Record the customer's satisfaction (1–5).")),
                                fields={"satisfaction": [_s(_l("Required when the customer was reached."))]})
+    reason = (data.get("not_satisfied_reason") or "").strip()
+    if data.get("not_satisfied") and not reason:
+        raise ValidationFailed(_s(_l("Say why the customer is not satisfied.")),
+                               fields={"not_satisfied_reason": [_s(_l("Required when \"not satisfied\" is ticked."))]})
     wo.satisfaction = data["satisfaction"]
     wo.follow_up_note = data.get("note") or None
+    wo.not_satisfied = bool(data.get("not_satisfied"))
+    wo.not_satisfied_reason = reason if wo.not_satisfied else None
     wo.followed_up_at = ctx.at
     ctx.target = "closed"
     ctx.stops.append("work_order.follow_up_call")
@@ -147,4 +153,5 @@ def follow_up(wo: WorkOrder, data: dict, ctx: Context):
 
 
 def is_unhappy(wo: WorkOrder) -> bool:
-    return wo.satisfaction is not None and wo.satisfaction <= 2
+    """A score of 1-2, or "not satisfied" ticked at the call: either opens a complaint."""
+    return bool(wo.not_satisfied) or (wo.satisfaction is not None and wo.satisfaction <= 2)

@@ -6,6 +6,8 @@ from datetime import timedelta
 from decimal import Decimal
 
 from ..core import clock
+from ..customers.models import Vehicle
+from ..demo import demo_vin
 from ..extensions import db
 from .models import Part
 from .services import open_work_order
@@ -88,9 +90,48 @@ def seed_work_orders(*, store, users, customers, rng, months, cases, echo, **_kw
             _one(created, real_now, age_days, store, customer, vehicle, rng, parts, rng.choice((advisor, second)),
                  workshop, clerk, signers)
             made += 1
+        _first_service(store, customers[0], rng, parts, advisor, workshop, signers, real_now)
     finally:
         clock.set_now(None)
-    echo(f"{store.code}: {made} work orders")
+    echo(f"{store.code}: {made} work orders (and a first free service)")
+
+
+#: the store's first free service (首保) rule for one brand (edited on the store settings page)
+FIRST_SERVICE_RULE = {"brand": "Volkswagen", "months": 6, "km": 7500, "payer": "manufacturer",
+                      "labour_operations": ["BY01"], "parts": ["06L115562", "G052195M4", "机油"]}
+
+
+def _first_service(store, customer, rng, parts, advisor, workshop, signers, real_now):
+    """A new car of the customer back for its first service, which the manufacturer pays: ready for delivery."""
+    store.settings = {**(store.settings or {}), "first_service_rules": [FIRST_SERVICE_RULE]}
+    t = real_now - timedelta(hours=5)
+    clock.set_now(t)
+    vehicle = Vehicle(store_id=store.id, customer_id=customer.id, vin=demo_vin(rng),
+                      plate=f"粤A{rng.randint(10000, 99999)}", make="Volkswagen", model="Lavida", mileage_km=4800,
+                      purchase_date=(real_now - timedelta(days=120)).date())
+    db.session.add(vehicle)
+    db.session.flush()
+    wo = open_work_order(advisor, {"customer_id": customer.id, "vehicle_id": vehicle.id, "mileage_km": 5000,
+                                   "customer_description": "首保 First free service", "fuel_level": 75,
+                                   "covers_fitted": True, "licence_checked": True, "booklet_checked": True})
+    labour = {"kind": "labour", "description": "First service 首次保养", "operation_code": "BY01",
+              "quantity": "1.0", "unit_price": "180.00"}
+    lines = [labour, _line("part", "Oil filter", "1", None, "06L115562", parts, "customer"),
+             _line("part", "Engine oil", "4.5", None, "G052195M4", parts, "customer"),
+             _line("part", "Wiper blade set (recommended)", "1", None, "5G0955425", parts, "customer")]
+    for minutes, action, user, data in (
+            (10, "estimate", advisor, {"lines": lines}),
+            (5, "apply_first_service", advisor, {}),
+            (10, "authorise", advisor, {"signed_by": customer.name, "promised_at": t + timedelta(hours=4),
+                                        "payment_method": "wechat_pay"}),
+            (20, "dispatch", workshop, {"team": "Team A", "technician_id": workshop.id}),
+            (60, "complete_repair", workshop, {}),
+            (10, "pass_check", signers["self"], {"stage": "self"}),
+            (10, "pass_check", signers["team_lead"], {"stage": "team_lead"}),
+            (10, "pass_check", signers["final"], {"stage": "final"})):
+        t += timedelta(minutes=minutes)
+        clock.set_now(t)
+        WF.perform(wo, action, data, user)
 
 
 def _one(t, real_now, age_days, store, customer, vehicle, rng, parts, advisor, workshop, clerk, signers):

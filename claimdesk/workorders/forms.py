@@ -165,9 +165,10 @@ def form_to_data(action: str, form, wo: WorkOrder) -> dict:
             if text.get(key):
                 data[key] = text[key]
     elif action == "follow_up":
-        for key in ("outcome", "satisfaction", "note"):
+        for key in ("outcome", "satisfaction", "note", "not_satisfied_reason"):
             if text.get(key):
                 data[key] = text[key]
+        data["not_satisfied"] = checkbox(form, "not_satisfied")
     elif action == "cancel":
         data["reason"] = text.get("reason", "")
     elif action == "note":

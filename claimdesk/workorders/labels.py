@@ -51,9 +51,10 @@ CHECK_ITEM_LABELS = {
 }
 ROLE_LABELS = {"advisor": _l("the service advisor"), "workshop": _l("the workshop"),
                "customer_relations": _l("customer relations"), "qc_inspector": _l("the QC inspector"),
-               "info_clerk": _l("the information clerk")}
+               "info_clerk": _l("the information clerk"), "front_desk_supervisor": _l("the front-desk supervisor")}
 #: the timeline's words for this domain's own event fields (registered with core.timeline in init_app)
 FIELD_LABELS = {
+    "not_satisfied": _l("Not satisfied"), "not_satisfied_reason": _l("Why not satisfied"),
     "booklet_checked": _l("Maintenance booklet checked"), "car_clean": _l("Car clean"),
     "covers_fitted": _l("Protective covers fitted"), "decisions": _l("Decisions"),
     "declined": _l("Declined"), "declined_signoff": _l("Declined items signed off"),

@@ -97,6 +97,9 @@ class WorkOrder(CaseMixin, db.Model):
     follow_up_attempts: Mapped[int] = mapped_column(nullable=False, default=0)
     satisfaction: Mapped[int | None] = mapped_column()
     follow_up_note: Mapped[str | None] = mapped_column(sa.Text)
+    # "not satisfied" (不满意) ticked at the call, whatever the score: it opens a complaint like a low score
+    not_satisfied: Mapped[bool] = mapped_column(nullable=False, default=False)
+    not_satisfied_reason: Mapped[str | None] = mapped_column(sa.Text)
 
     cancel_reason: Mapped[str | None] = mapped_column(sa.Text)
 
@@ -201,6 +204,8 @@ class WorkOrderLine(db.Model):
     eta: Mapped[date | None] = mapped_column(sa.Date)
     safety_related: Mapped[bool] = mapped_column(nullable=False, default=False)
     is_extra: Mapped[bool] = mapped_column(nullable=False, default=False)  # additional work (增项)
+    # covered by the vehicle's first free service (首保): free to the customer (first_service.py)
+    free_service: Mapped[bool] = mapped_column(nullable=False, default=False)
     decided_by: Mapped[str | None] = mapped_column(sa.String(120))
     decision_channel: Mapped[str | None] = mapped_column(sa.String(16))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

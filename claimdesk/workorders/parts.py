@@ -1,13 +1,44 @@
 """The store's parts stock (备品库存): one search and one way to add a part, for the API and the page."""
 from __future__ import annotations
 
+from decimal import Decimal
+
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from marshmallow import Schema, fields, validate
 
 from ..auth.permissions import require, scoped, store_for_new
 from ..core.errors import ValidationFailed
+from ..core.http import PageArgs
+from ..core.schemas import Money as MoneyField
 from ..extensions import db
 from .models import Part
+
+
+class PartIn(Schema):
+    part_number = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=255))
+    unit_price = MoneyField(required=True, minimum=Decimal("0"))
+    stock_qty = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    lead_time_days = fields.Integer(load_default=3, validate=validate.Range(min=0, max=365))
+    safety_related = fields.Boolean(load_default=False)
+    store_id = fields.Integer(allow_none=True)
+
+
+class PartOut(Schema):
+    id = fields.Integer()
+    store_id = fields.Integer()
+    part_number = fields.String()
+    name = fields.String()
+    unit_price = MoneyField()
+    stock_qty = fields.Integer()
+    lead_time_days = fields.Integer()
+    safety_related = fields.Boolean()
+
+
+class PartQuery(PageArgs):
+    q = fields.String()
+    store_id = fields.Integer()
 
 
 def search(user, q: str | None = None, store_id: int | None = None) -> sa.Select:

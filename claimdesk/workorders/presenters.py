@@ -6,9 +6,11 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from marshmallow import Schema, fields
 
+from ..core.clock import now
 from ..core.schemas import CaseOutBase
 from ..core.schemas import Money as MoneyField
 from ..core.workflow import NextStep
+from . import first_service
 from .labels import STAGE_LABELS
 from .models import CHECK_STAGES, WorkOrder
 from .schemas import CheckOut, LineOut, PaymentOut, SettlementOut, TotalsOut
@@ -116,6 +118,8 @@ class WorkOrderOut(CaseOutBase):
     follow_up_attempts = fields.Integer()
     satisfaction = fields.Integer(allow_none=True)
     follow_up_note = fields.String(allow_none=True)
+    not_satisfied = fields.Boolean(metadata={"description": "ticked \"not satisfied\" at the callback"})
+    not_satisfied_reason = fields.String(allow_none=True)
     cancel_reason = fields.String(allow_none=True)
     lines = fields.List(fields.Nested(LineOut))
     checks = fields.List(fields.Nested(CheckOut))
@@ -124,12 +128,20 @@ class WorkOrderOut(CaseOutBase):
     linked_cases = fields.Method("get_linked_cases", metadata={
         "description": "cases of other modules linked to this work order that the caller may open "
                        "(e.g. the insurance claim): case_type, case_id, number, label"})
+    first_service = fields.Method("get_first_service", metadata={
+        "description": "the vehicle's first free service (首保): state, applied (by this work order), payer, "
+                       "until, km, number and used_at once used, refusal (why it cannot be applied), lines, amount"})
     delivery_gates = fields.Method("get_delivery_gates", metadata={
         "description": "named gates that hold delivery now (when ready): gate, message"})
 
     def get_linked_cases(self, wo):
         user = current_user._get_current_object() if current_user else None
         return linked_cases(wo, user) if user is not None and user.is_authenticated else []
+
+    def get_first_service(self, wo):
+        out = first_service.summary(wo, now())
+        return {k: (str(v) if k == "amount" else v.isoformat() if hasattr(v, "isoformat") else v)
+                for k, v in out.items()}
 
     def get_delivery_gates(self, wo):
         return [{"gate": g, "message": m} for g, m in delivery_blockers(wo)] if wo.state == "ready" else []

@@ -283,6 +283,8 @@ class FollowUpIn(Schema):
     outcome = fields.String(load_default="reached", validate=_one_of(FOLLOW_UP_OUTCOMES))
     satisfaction = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=5))
     note = fields.String(load_default="", validate=validate.Length(max=4000))
+    not_satisfied = fields.Boolean(load_default=False, metadata={"description": "不满意: a complaint, any score"})
+    not_satisfied_reason = fields.String(load_default="", validate=validate.Length(max=2000))
     version = fields.Integer()
 
 
@@ -310,6 +312,7 @@ class LineOut(Schema):
     eta = fields.Date(allow_none=True)
     safety_related = fields.Boolean()
     is_extra = fields.Boolean()
+    free_service = fields.Boolean(metadata={"description": "covered by the first free service (首保)"})
     decided_by = fields.String(allow_none=True)
     decision_channel = fields.String(allow_none=True)
     decided_at = fields.DateTime(allow_none=True)
@@ -417,32 +420,6 @@ class WorkOrderQuery(CaseQueryBase):
     pay_type = fields.String(validate=_one_of(PAY_TYPES))
     open = fields.Boolean(metadata={"description": "only work orders not delivered, closed or cancelled"})
     q = fields.String(metadata={"description": "plate, number or customer name prefix"})
-
-
-class PartIn(Schema):
-    part_number = fields.String(required=True, validate=validate.Length(min=1, max=40))
-    name = fields.String(required=True, validate=validate.Length(min=1, max=255))
-    unit_price = MoneyField(required=True, minimum=Decimal("0"))
-    stock_qty = fields.Integer(load_default=0, validate=validate.Range(min=0))
-    lead_time_days = fields.Integer(load_default=3, validate=validate.Range(min=0, max=365))
-    safety_related = fields.Boolean(load_default=False)
-    store_id = fields.Integer(allow_none=True)
-
-
-class PartOut(Schema):
-    id = fields.Integer()
-    store_id = fields.Integer()
-    part_number = fields.String()
-    name = fields.String()
-    unit_price = MoneyField()
-    stock_qty = fields.Integer()
-    lead_time_days = fields.Integer()
-    safety_related = fields.Boolean()
-
-
-class PartQuery(PageArgs):
-    q = fields.String()
-    store_id = fields.Integer()
 
 
 DECISION_VALUES = DECISIONS

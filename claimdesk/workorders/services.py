@@ -16,7 +16,7 @@ from ..core.workflow import Context
 from ..customers.models import Customer, Vehicle
 from ..customers.services import record_mileage
 from ..extensions import db
-from . import billing
+from . import billing, first_service
 from .checks import (
     CHECK_ITEMS,
     fail_check,
@@ -254,6 +254,7 @@ def decide_warranty(wo: WorkOrder, data: dict, ctx: Context):
         line.warranty_status = item["warranty_status"]
         if item["warranty_status"] == "not_covered" and line.pay_type == "warranty":
             line.pay_type = "customer"  # the manufacturer will not pay: the customer decides at authorisation
+            line.free_service = False  # nor as the first free service
         elif item["warranty_status"] == "covered":
             line.pay_type = "warranty"
         changed.append({"line_id": line.id, "warranty_status": line.warranty_status, "pay_type": line.pay_type})
@@ -403,6 +404,7 @@ def complete_repair(wo: WorkOrder, data: dict, ctx: Context):
 
 def cancel(wo: WorkOrder, data: dict, ctx: Context):
     wo.cancel_reason = data["reason"]
+    first_service.release_on_cancel(wo)
 
 
 # --- what the actions of the state table (workflow.py) do: handler, then its gates ------------------
@@ -411,6 +413,7 @@ WF.implement(
     estimate=estimate,
     remove_line=remove_line,
     decide_warranty=decide_warranty,
+    apply_first_service=first_service.apply_first_service,
     authorise=(authorise, gate_has_estimate, gate_warranty_decided),
     revise_promise=revise_promise,
     dispatch=dispatch,

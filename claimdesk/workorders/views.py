@@ -12,6 +12,7 @@ from flask_login import current_user
 from ..auth.permissions import can, get_or_404, require, scoped
 from ..auth.services import store_staff
 from ..core import events
+from ..core.clock import now
 from ..core.errors import Conflict, DomainError, ValidationFailed
 from ..core.http import paginate
 from ..core.templating import nav_item
@@ -31,7 +32,7 @@ from ..core.workflow import PAUSE_REASONS
 from ..customers import queries as customer_queries
 from ..customers.models import Customer
 from ..extensions import db
-from . import billing, forms, queries, services
+from . import billing, first_service, forms, queries, services
 from .labels import (
     CHANNEL_LABELS,
     CHECK_ITEM_LABELS,
@@ -65,6 +66,7 @@ from .models import (
 )
 from .photos import add_photo, photos_of
 from .presenters import next_step
+from .settlement import PAYER_OF_PAY_TYPE
 from .workflow import STATE_LABELS, WF
 
 bp = staff_blueprint("workorders", __name__, url_prefix="/work-orders")
@@ -78,6 +80,7 @@ def labels() -> dict:
                 payments=PAYMENT_LABELS, old_parts=OLD_PARTS_LABELS, outcomes=OUTCOME_LABELS, pauses=PAUSE_LABELS,
                 panels=dict(PANELS), damage_kinds=dict(DAMAGE_KINDS), check_items=CHECK_ITEM_LABELS,
                 payers=billing.PAYER_LABELS, adjustments=billing.KIND_LABELS,
+                free_service_payer=PAYER_OF_PAY_TYPE,
                 actions={"create": _l("Work order opened"), "photo_added": _l("Photo added"),
                          **{name: a.label for name, a in WF.actions.items() if a.label}})
 
@@ -181,13 +184,18 @@ def detail_context(wo: WorkOrder, user) -> dict:
         children=list(db.session.scalars(sa.select(WorkOrder).where(WorkOrder.parent_id == wo.id))),
         technicians=[u for u in store_users if u.role == "workshop"], staff=store_users,
         teams=queries.teams(user), check_items=services.CHECK_ITEMS, empty_rows=range(EMPTY_LINE_ROWS),
-        unhappy=services.is_unhappy(wo), pay_types=PAY_TYPES, kinds=LINE_KINDS, warranty=WARRANTY,
+        unhappy=services.is_unhappy(wo), first_service=_first_service(wo), pay_types=PAY_TYPES, kinds=LINE_KINDS, warranty=WARRANTY,
         priorities=PRIORITIES, channels=SIGNATURE_CHANNELS, payments=PAYMENT_METHODS, old_parts=OLD_PARTS,
         outcomes=FOLLOW_UP_OUTCOMES, pause_reasons=PAUSE_REASONS, stages=CHECK_STAGES,
         panels=PANELS, damage_kinds=DAMAGE_KINDS, photos=photos_of(wo),
         adjustment_kinds=list(billing.KIND_LABELS.items()),
         can_upload_photos=can(user, "documents.upload") and wo.state not in ("closed", "cancelled"),
         linked=[dict(case, url=case_url(case["case_type"], case["case_id"])) for case in services.linked_cases(wo, user)])
+
+
+def _first_service(wo: WorkOrder) -> dict:
+    out = first_service.summary(wo, now())
+    return {**out, "url": case_url("work_order", out["work_order_id"]) if out["work_order_id"] else None}
 
 
 @bp.route("/<int:case_id>/act/<action>", methods=["POST"])
@@ -242,7 +250,7 @@ def parts():
     from marshmallow import ValidationError
 
     from . import parts as stock
-    from .schemas import PartIn
+    from .parts import PartIn
 
     user = require("workorders.read")
     errors, values = {}, {}
@@ -285,10 +293,13 @@ def _lookup(number: str, user) -> str | None:
 
 
 def _home_panel(user):
-    if user.role not in ("advisor", "workshop", "customer_relations"):
+    if user.role not in ("advisor", "front_desk_supervisor", "workshop", "customer_relations"):
         return None
     stmt = scoped(sa.select(WorkOrder), WorkOrder, user)
-    if user.role == "advisor":
+    if user.role == "front_desk_supervisor":  # every advisor's open work orders of the store
+        stmt = stmt.where(WorkOrder.state.in_(OPEN_STATES))
+        title, more = _("Front desk: open work orders"), url_for("workorders.index")
+    elif user.role == "advisor":
         stmt = stmt.where(WorkOrder.assignee_id == user.id, WorkOrder.state.in_(OPEN_STATES + ["delivered"]))
         title, more = _("My work orders"), url_for("workorders.index", mine="1")
     elif user.role == "workshop":
@@ -325,5 +336,6 @@ CASE_ENDPOINTS["work_order"] = "workorders.detail"
 HISTORY_PROVIDERS.append(_history)
 NUMBER_LOOKUPS.append(_lookup)
 HOME_PANELS.append(_home_panel)
-nav_item("workorders.index", _l("Work orders"), roles=("advisor", "workshop", "customer_relations", "manager"))
-nav_item("workorders.board", _l("Workshop board"), roles=("advisor", "workshop", "manager"))
+nav_item("workorders.index", _l("Work orders"),
+         roles=("advisor", "front_desk_supervisor", "workshop", "customer_relations", "manager"))
+nav_item("workorders.board", _l("Workshop board"), roles=("advisor", "front_desk_supervisor", "workshop", "manager"))

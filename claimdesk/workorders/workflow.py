@@ -8,12 +8,15 @@ from flask_babel import lazy_gettext as _l
 from ..cases.actions import common_actions
 from ..core.workflow import Action, Workflow, register
 from . import schemas as s
+from .first_service import STATES as FIRST_SERVICE_STATES
+from .first_service import ApplyFirstServiceIn
 from .models import STATES, WorkOrder
 
-ADVISOR = frozenset({"advisor"})
+#: the front-desk supervisor (前台主管) does what an advisor does, for every advisor of the store
+ADVISOR = frozenset({"advisor", "front_desk_supervisor"})
 WORKSHOP = frozenset({"workshop"})
 FLOOR = ADVISOR | WORKSHOP
-CALLBACK = frozenset({"advisor", "customer_relations", "info_clerk"})
+CALLBACK = ADVISOR | {"customer_relations", "info_clerk"}
 #: technicians and team leaders sign the self and team-leader checks, the QC inspector the final one (checks.py)
 CHECKERS = WORKSHOP | {"qc_inspector"}
 PROMISED = "work_order.promised_completion"
@@ -37,6 +40,12 @@ WF = register(Workflow("work_order", WorkOrder, STATES, {"closed", "cancelled"},
     Action("decide_warranty", ("reception", "estimated"), None, roles=ADVISOR, schema=s.DecideWarrantyIn,
            label=_l("Record warranty decision"),
            description="Per line: covered, not_covered or pending (manufacturer approval)."),
+    Action("apply_first_service", FIRST_SERVICE_STATES, None, roles=ADVISOR, schema=ApplyFirstServiceIn,
+           label=_l("Apply first free service"),
+           description="The vehicle's first free service (首保) by its brand rule (store settings): the covered "
+                       "customer-paid lines are charged to the manufacturer (warranty) or the dealer (internal). "
+                       "Refused (409 first_service_refused) outside the window, without a rule, or when another "
+                       "work order used it."),
     Action("authorise", ("estimated",), "authorised", roles=ADVISOR, schema=s.AuthoriseIn,
            starts=(PROMISED,),
            label=_l("Customer authorises"),

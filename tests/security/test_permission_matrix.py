@@ -27,7 +27,8 @@ from tests.security.samples import request_schemas, sample
 
 CR, ADV, WS, MGR, ADM = "customer_relations", "advisor", "workshop", "manager", "admin"
 QC, IC = "qc_inspector", "info_clerk"  # the QC inspector (质检员), the information clerk (信息员)
-ROLES = (CR, ADV, WS, QC, IC, MGR, ADM)
+FDS = "front_desk_supervisor"  # the front-desk supervisor (前台主管): an advisor for every advisor, and the reports
+ROLES = (CR, ADV, FDS, WS, QC, IC, MGR, ADM)
 ALL = frozenset(ROLES)
 STAFF = ALL - {ADM}
 NOBODY = frozenset()
@@ -54,19 +55,20 @@ def roles(*names) -> frozenset:
 
 
 # --- the policy, per permission (auth/permissions.py must agree) ------------------------------------
-CUSTOMERS_READ, CUSTOMERS_WRITE = ALL, roles(CR, ADV, MGR, ADM)
-WO_READ, WO_CREATE, PARTS_WRITE = STAFF, roles(ADV, MGR), roles(ADV, WS, MGR, ADM)
-COMPLAINTS_READ, COMPLAINTS_CREATE = STAFF, roles(CR, ADV, MGR)
-CLAIMS_READ, CLAIMS_CREATE, UPLOAD = roles(CR, ADV, MGR), roles(ADV, MGR), roles(ADV, MGR)
-INSURERS_READ, INSURERS_WRITE = ALL, roles(ADV, MGR, ADM)
+CUSTOMERS_READ, CUSTOMERS_WRITE = ALL, roles(CR, ADV, FDS, MGR, ADM)
+WO_READ, WO_CREATE, PARTS_WRITE = STAFF, roles(ADV, FDS, MGR), roles(ADV, FDS, WS, MGR, ADM)
+COMPLAINTS_READ, COMPLAINTS_CREATE = STAFF, roles(CR, ADV, FDS, MGR)
+CLAIMS_READ, CLAIMS_CREATE, UPLOAD = roles(CR, ADV, FDS, MGR), roles(ADV, FDS, MGR), roles(ADV, FDS, MGR)
+INSURERS_READ, INSURERS_WRITE = ALL, roles(ADV, FDS, MGR, ADM)
 # changing an insurer (shared by the group): managers and admins who are group-wide. The matrix's users all
 # belong to one store, so each is refused (403); tests/claims/test_insurer_edits.py covers the group-wide ones.
 INSURERS_EDIT = roles(MGR, ADM)
 SLA_READ, SLA_ADMIN = ALL, roles(MGR, ADM)
-DASHBOARD = roles(MGR, ADM, IC)  # the information clerk prepares the reports
+DASHBOARD = roles(MGR, ADM, IC, FDS)  # the information clerk prepares the reports; the front desk's supervisor
+STORE_SETTINGS = roles(MGR, ADM)  # the store's front-desk settings (check signers, first free service rules)
 # the appointment diary and the reminder / campaign call lists (the workshop may not book)
-DIARY_READ, BOOK, DIARY_SETTINGS = STAFF, roles(CR, ADV, MGR), roles(MGR, ADM)
-REMINDERS_READ, REMINDERS_WORK, CAMPAIGNS = roles(CR, ADV, MGR, IC), roles(CR, ADV, MGR), roles(MGR)
+DIARY_READ, BOOK, DIARY_SETTINGS = STAFF, roles(CR, ADV, FDS, MGR), roles(MGR, ADM)
+REMINDERS_READ, REMINDERS_WORK, CAMPAIGNS = roles(CR, ADV, FDS, MGR, IC), roles(CR, ADV, FDS, MGR), roles(MGR)
 GROUP_WIDE = roles(ADM)  # SLA calendars: admins configure every store (sla.services.is_group_wide)
 SANBAO_RULES = roles(MGR, ADM)  # the 三包 rule sets' thresholds
 
@@ -75,31 +77,33 @@ WO_ACTIONS = {
     **dict.fromkeys(["check_in", "estimate", "remove_line", "decide_warranty", "authorise", "revise_promise",
                      "decide_extra_work",
                      "notify_customer", "deliver", "cancel", "add_adjustment", "remove_adjustment",
-                     "record_payment", "refund"], roles(ADV, MGR)),
+                     "record_payment", "refund", "apply_first_service"], roles(ADV, FDS, MGR)),
     **dict.fromkeys(["dispatch", "complete_repair", "wash"], roles(WS, MGR)),
     # the engine lets both sign; which stage is whose is checked after the record is found (checks.py)
     **dict.fromkeys(["pass_check", "fail_check"], roles(WS, QC, MGR)),
-    "request_extra_work": roles(ADV, WS, MGR),
-    "follow_up": roles(ADV, CR, IC, MGR),
-    **dict.fromkeys(["assign", "pause", "resume", "acknowledge"], roles(ADV, WS, MGR)),
-    "note": roles(ADV, WS, CR, MGR),
+    "request_extra_work": roles(ADV, FDS, WS, MGR),
+    "follow_up": roles(ADV, FDS, CR, IC, MGR),
+    # the supervisor reassigns work orders between advisors
+    **dict.fromkeys(["assign", "pause", "resume", "acknowledge"], roles(ADV, FDS, WS, MGR)),
+    "note": roles(ADV, FDS, WS, CR, MGR),
 }
 COMPLAINT_ACTIONS = {
-    **dict.fromkeys(["listen", "apologise", "resolve", "escalate"], roles(CR, ADV, MGR)),
+    **dict.fromkeys(["listen", "apologise", "resolve", "escalate"], roles(CR, ADV, FDS, MGR)),
     "follow_up": roles(CR, MGR),
     "close": roles(MGR),
-    **dict.fromkeys(["assign", "pause", "resume", "acknowledge", "note"], roles(CR, ADV, MGR)),
+    **dict.fromkeys(["assign", "pause", "resume", "acknowledge", "note"], roles(CR, ADV, FDS, MGR)),
 }
 CLAIM_ACTIONS = {
     **dict.fromkeys(["update_report", "schedule_assessment", "vehicle_arrived", "assess", "supplement",
                      "decide_supplement", "customer_supplement_decision", "complete_repair", "collect_document",
                      "submit", "record_payout", "close", "declare_total_loss", "reject", "withdraw", "assign",
-                     "pause", "resume", "acknowledge"], roles(ADV, MGR)),
-    "authorise_release": roles(MGR), "write_off": roles(MGR), "charge_customer": roles(ADV, MGR),
-    "note": roles(ADV, CR, MGR),
+                     "pause", "resume", "acknowledge"], roles(ADV, FDS, MGR)),
+    # releasing the car unpaid and writing a claim off stay the managers'
+    "authorise_release": roles(MGR), "write_off": roles(MGR), "charge_customer": roles(ADV, FDS, MGR),
+    "note": roles(ADV, FDS, CR, MGR),
 }
 
-MESSAGES, MESSAGES_WRITE, MESSAGE_TEMPLATES = roles(CR, ADV, MGR, ADM), roles(CR, ADV, MGR), roles(MGR, ADM)
+MESSAGES, MESSAGES_WRITE, MESSAGE_TEMPLATES = roles(CR, ADV, FDS, MGR, ADM), roles(CR, ADV, FDS, MGR), roles(MGR, ADM)
 #: the customer status link (the token is the credential) and the SMS provider's pushes (a URL secret)
 CUSTOMER_LINK = {"GET /s/<token>", "POST /s/<token>/extra-work", "POST /s/<token>/documents",
                  "POST /s/<token>/callback", "POST /s/<token>/rating",
@@ -150,6 +154,10 @@ MATRIX: dict[str, R] = {
     "POST /admin/users/<int:user_id>/active": R(roles(ADM), store=True),
     "POST /admin/users/<int:user_id>/password": R(roles(ADM), store=True),
     "GET /admin/stores": R(roles(ADM)), "POST /admin/stores": R(NOBODY, pre=roles(ADM)),
+    # a store's front-desk settings: its managers and admins (another store's page is a 404)
+    "GET /admin/store-settings": R(STORE_SETTINGS, ok=302),
+    "GET /admin/stores/<int:store_id>/settings": R(STORE_SETTINGS, store=True),
+    "POST /admin/stores/<int:store_id>/settings": R(STORE_SETTINGS, store=True),
     "POST /admin/me/sessions/end": R(ALL),  # log out everywhere (the caller's own sessions and tokens)
     # customers and vehicles
     "GET /customers/": R(CUSTOMERS_READ), "GET /customers/new": R(CUSTOMERS_WRITE),

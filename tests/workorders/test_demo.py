@@ -31,7 +31,8 @@ def test_seed_demo_work_orders(app):
                                      .where(WorkOrder.id.not_in(opened_by_complaints),
                                             WorkOrder.id.not_in(opened_by_appointments),
                                             WorkOrder.vehicle_id.not_in(sanbao_car),
-                                            WorkOrder.pay_type != "insurance")
+                                            WorkOrder.pay_type.not_in(("insurance", "internal")),
+                                            WorkOrder.customer_description != "首保 First free service")
                                      .group_by(WorkOrder.state)).all())
     assert sum(states.values()) == 24
     assert states.get("closed", 0) > 5 and len(states) >= 4
@@ -43,3 +44,14 @@ def test_seed_demo_work_orders(app):
     # the floor has a delay agreed with the customer (revise_promise)
     delayed = [w for w in db.session.scalars(sa.select(WorkOrder)) if w.promise_revisions]
     assert delayed and all(w.promised_at == w.promise_history[-1]["to"] for w in delayed)
+    # a new car's first free service (首保), paid by the manufacturer by the store's brand rule
+    from claimdesk.auth.models import Store
+    from claimdesk.customers.models import Vehicle
+
+    store = db.session.scalar(sa.select(Store).where(Store.code == "S01"))
+    assert store.settings["first_service_rules"][0]["brand"] == "Volkswagen"
+    used = db.session.scalars(sa.select(Vehicle).where(Vehicle.first_service_work_order_id.is_not(None))).all()
+    assert len(used) == 1
+    first = db.session.get(WorkOrder, used[0].first_service_work_order_id)
+    assert first.state == "ready" and any(ln.free_service for ln in first.lines)
+    assert first.settlement.manufacturer > 0 and sum(first.settlement.shares.values()) == first.settlement.total
