@@ -8,6 +8,9 @@ cProfile (or pyinstrument), against a throw-away PostgreSQL database and Redis d
     … --ab [--batches 10]  no profiler: batches of N creations alternating CREATION_FAST_PATH on and off in
                       this one process (machine noise hits both alike); CPU per creation and statements
                       per creation of each
+    … --ab-epoch [--batches 10]  no profiler: batches alternating the SLA epoch's own read (as shipped) and
+                      no read at all (the process's last epoch reused — unsafe, a measurement only: the
+                      most any way of saving that round trip could win)
     … --database NAME --redis-db N   (default claimdesk_profile, 13)
 """
 from __future__ import annotations
@@ -39,13 +42,19 @@ def main() -> None:
     ap.add_argument("--redis-db", type=int, default=13)
     ap.add_argument("--database", default=DB)
     ap.add_argument("--ab", action="store_true", help="alternate CREATION_FAST_PATH on/off per batch, no profiler")
-    ap.add_argument("--batches", type=int, default=10, help="with --ab: batches per mode (default 10)")
+    ap.add_argument("--ab-epoch", action="store_true",
+                    help="alternate the epoch's own read and no read (measurement only), no profiler")
+    ap.add_argument("--batches", type=int, default=10, help="with --ab/--ab-epoch: batches per mode (default 10)")
     args = ap.parse_args()
 
     import psycopg
     with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {args.database} WITH (FORCE)")
         conn.execute(f"CREATE DATABASE {args.database}")
+    import redis
+    # a Redis db of its own, emptied: jobs left by an earlier run (same ids: the database is new) would turn
+    # this run's enqueues into mere look-ups
+    redis.Redis.from_url(f"redis://127.0.0.1:6379/{args.redis_db}").flushdb()
     url = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + f"/{args.database}"
     os.environ.update(CLAIMDESK_DATABASE_URL=url, CLAIMDESK_REDIS_URL=f"redis://127.0.0.1:6379/{args.redis_db}",
                       CLAIMDESK_ENV="production", CLAIMDESK_SECRET_KEY="profile-secret-key-0123456789abcdef")
@@ -84,13 +93,32 @@ def main() -> None:
             seen.append(f"[{len(params or ())} params, {len(stmt)} chars] {stmt}")
 
         sa.event.listen(engine, "before_cursor_execute", record)
+        import redis.client
+        sent: list[str] = []  # Redis commands of the creation (after its commit: the messaging kick)
+        plain, piped = redis.client.Redis.execute_command, redis.client.Pipeline.execute
+
+        def execute_command(self, *a, **k):
+            if not isinstance(self, redis.client.Pipeline):
+                sent.append(str(a[0]))
+            return plain(self, *a, **k)
+
+        def execute(self, *a, **k):
+            sent.extend(f"{c[0][0]} (pipelined)" for c in self.command_stack)
+            return piped(self, *a, **k)
+
+        redis.client.Redis.execute_command, redis.client.Pipeline.execute = execute_command, execute
         create(0)
+        redis.client.Redis.execute_command, redis.client.Pipeline.execute = plain, piped
         for s in seen:
             print("--", " ".join(s.split())[:200])
         print(len(seen), "statements")
+        print(len(sent), "Redis commands:", ", ".join(sent))
         return
     if args.ab:
         ab(app, args, create)
+        return
+    if args.ab_epoch:
+        ab(app, args, create, mode="epoch")
         return
     t0 = time.process_time()
     w0 = time.perf_counter()
@@ -125,13 +153,22 @@ def main() -> None:
                       "batches": [round(b, 2) for b in batches]}))
 
 
-def ab(app, args, create) -> None:
-    """CREATION_FAST_PATH on and off, batch by batch in this process: CPU per creation and statements."""
+def ab(app, args, create, mode: str = "fast_path") -> None:
+    """CREATION_FAST_PATH on and off (or, mode "epoch", the epoch's own read and none), batch by batch in
+    this process: CPU per creation and statements."""
     import statistics
 
     import sqlalchemy as sa
 
     from claimdesk.extensions import db
+    from claimdesk.sla import cache
+    shipped_epoch = cache.epoch
+
+    def set_mode(on: bool) -> None:
+        if mode == "fast_path":
+            app.config["CREATION_FAST_PATH"] = on
+        else:  # on: as shipped; off: the last epoch this process read, with no query (unsafe)
+            cache.epoch = shipped_epoch if on else (lambda: cache._state["epoch"])
     with app.app_context():
         engine = db.engine
     seen = []
@@ -143,7 +180,7 @@ def ab(app, args, create) -> None:
     sql = {}
     for b in range(args.batches * 2):
         fast = (b % 2 == 0) if (b // 2) % 2 == 0 else (b % 2 == 1)  # on, off, off, on, on, off …
-        app.config["CREATION_FAST_PATH"] = fast
+        set_mode(fast)
         sa.event.listen(engine, "before_cursor_execute", record)
         seen.clear()
         create(b)
@@ -155,12 +192,13 @@ def ab(app, args, create) -> None:
         cpu[fast].append((time.process_time() - t0) / args.n * 1000)
     for fast in (True, False):
         v = cpu[fast]
-        print(json.dumps({"fast_path": fast, "statements_per_creation": sql[fast],
+        print(json.dumps({mode: fast, "statements_per_creation": sql[fast],
                           "cpu_ms_per_creation_min": round(min(v), 2),
                           "cpu_ms_per_creation_median": round(statistics.median(v), 2),
                           "batches": [round(x, 2) for x in v]}))
-    print(json.dumps({"orm_over_fast_cpu_median": round(statistics.median(cpu[False]) / statistics.median(cpu[True]), 3),
-                      "orm_over_fast_cpu_min": round(min(cpu[False]) / min(cpu[True]), 3)}))
+    print(json.dumps({"off_over_on_cpu_median": round(statistics.median(cpu[False]) / statistics.median(cpu[True]), 3),
+                      "off_over_on_cpu_min": round(min(cpu[False]) / min(cpu[True]), 3)}))
+    set_mode(True)
 
 
 if __name__ == "__main__":

@@ -249,6 +249,7 @@ def _db(request, app):
             ctx.pop()
             clock.set_now(None)
             truncate_all(app)
+            _flush_queues(app)
         return
     connection = db.engine.connect()
     outer = connection.begin()

@@ -8,8 +8,9 @@ the boundary then rolls back whatever the response's status says.
 """
 from __future__ import annotations
 
+import functools
 import logging
-from typing import Callable
+from typing import Callable, Hashable
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -22,9 +23,17 @@ _ROLLBACK_KEY = "claimdesk.on_rollback"
 _REFUSED_KEY = "claimdesk.refused"
 
 
-def after_commit(fn: Callable[[], None]) -> None:
-    """Run `fn` after the unit of work commits; a rollback drops it."""
-    db.session.info.setdefault(_KEY, []).append(fn)
+def after_commit(fn: Callable[[], None], *, key: Hashable | None = None) -> None:
+    """Run `fn` after the unit of work commits; a rollback drops it. With a `key`, an effect already
+    waiting under the same key in this unit of work is not added again (e.g. one queue kick per
+    transaction however many rows asked for it)."""
+    effects = db.session.info.setdefault(_KEY, [])
+    if key is not None:
+        if any(getattr(f, "uow_key", None) == key for f in effects):
+            return
+        fn = functools.partial(fn)
+        fn.uow_key = key
+    effects.append(fn)
 
 
 def on_rollback(fn: Callable[[], None]) -> None:

@@ -151,6 +151,48 @@ def _safe_enqueue(func, args, kw):
         log.warning("enqueue of %s failed (%s); the sweep will pick it up", getattr(func, "__name__", func), exc)
 
 
+# --- kicks: one run of a batch job for a burst of commits ----------------------------------------
+#: seconds a kick's flag lives: if the job it enqueued is lost before it starts (a worker killed, Redis
+#: emptied), kicks start working again after this long; the job's periodic sweep covers the gap.
+KICK_TTL = 300
+
+
+def _kick_flag(func: str, queue: str) -> str:
+    return f"{queue_name(queue)}:kick:{func}"
+
+
+def kick(func: str, *, queue: str = "default") -> None:
+    """After the current transaction commits, make sure a run of the batch job `func` (a dotted name,
+    no arguments) is coming — enqueued once per transaction, and once for a whole burst of them.
+
+    The first commit sets a Redis flag (SET NX) and enqueues the job; the commits after it find the
+    flag set and send nothing more (one Redis command each) until the job starts and takes the flag
+    (`kick_taken`) — before it reads its work, so a commit either finds the flag gone and kicks again,
+    or is already visible to the job's read. A rollback kicks nothing. The job itself must find its
+    work in the database (the rows are the truth; a kick only says "look now")."""
+    uow.after_commit(lambda: _safe_kick(func, queue), key=("kick", func, queue))
+
+
+def kick_now(func: str, *, queue: str = "default") -> bool:
+    """Kick at once (outside a transaction). True if this call enqueued the job."""
+    if not connection().set(_kick_flag(func, queue), "1", nx=True, ex=KICK_TTL):
+        return False
+    enqueue_now(func, queue=queue, retry=False)
+    return True
+
+
+def kick_taken(func: str, *, queue: str = "default") -> None:
+    """Called by the kicked job as it starts, before it reads its work: the next commit kicks again."""
+    connection().delete(_kick_flag(func, queue))
+
+
+def _safe_kick(func: str, queue: str) -> None:
+    try:
+        kick_now(func, queue=queue)
+    except Exception as exc:  # Redis down: the rows are committed; the periodic sweep catches up.
+        log.warning("kick of %s failed (%s); the sweep will pick it up", func, exc)
+
+
 class AppJob(Job):
     """Runs each job inside an app context, as one unit of work: commit on success, else roll back."""
 

@@ -4,7 +4,6 @@ and the case's status link."""
 from __future__ import annotations
 
 import logging
-import secrets
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -16,12 +15,12 @@ from .. import jobs
 from ..auth.models import Store, User
 from ..core import events
 from ..core.clock import now, utc
-from ..core.errors import NotFound, ValidationFailed
+from ..core.errors import ValidationFailed
 from ..core.workflow import REGISTRY
 from ..customers.models import Customer, Vehicle
 from ..extensions import db
-from . import providers, templates
-from .models import WAITING, ContactPreference, Message, StatusLink
+from . import links, providers, templates
+from .models import WAITING, ContactPreference, Message
 
 log = logging.getLogger(__name__)
 
@@ -103,72 +102,9 @@ def delivery_report(message_id: int, delivered: bool, error: str | None) -> bool
     return True
 
 
-# --- status links --------------------------------------------------------------------------------
-def _case_model(case_type: str):
-    wf = REGISTRY.get(case_type)
-    if wf is None:
-        raise NotFound(str(_l("Not found.")))
-    return wf.model
-
-
-def link_for(case) -> StatusLink:
-    """The case's current link (one that is neither revoked nor expired), or a new one."""
-    t = now()
-    link = db.session.scalar(sa.select(StatusLink).where(
-        StatusLink.case_type == case.CASE_TYPE, StatusLink.case_id == case.id, StatusLink.revoked_at.is_(None),
-        StatusLink.expires_at > t).order_by(StatusLink.id.desc()).limit(1))
-    if link is not None and link_state(link, case) == "ok":
-        return link
-    link = StatusLink(token=secrets.token_urlsafe(32), store_id=case.store_id, customer_id=case.customer_id,
-                      case_type=case.CASE_TYPE, case_id=case.id, created_at=t,
-                      expires_at=t + timedelta(days=current_app.config["STATUS_LINK_MAX_DAYS"]))
-    db.session.add(link)
-    db.session.flush()
-    return link
-
-
-def link_url(link: StatusLink) -> str:
-    return f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/s/{link.token}"
-
-
-def link_state(link: StatusLink, case) -> str:
-    """ok, revoked or expired (also N days after the case closed)."""
-    t = now()
-    if link.revoked_at is not None:
-        return "revoked"
-    if utc(link.expires_at) <= t:
-        return "expired"
-    closed = utc(getattr(case, "closed_at", None))
-    if closed is not None and t >= closed + timedelta(days=current_app.config["STATUS_LINK_DAYS_AFTER_CLOSE"]):
-        return "expired"
-    return "ok"
-
-
-def resolve_link(token: str):
-    """(link, case, state) for a token; NotFound when no such link exists."""
-    if not token or len(token) > 64:
-        raise NotFound(str(_l("Not found.")))
-    link = db.session.scalar(sa.select(StatusLink).where(StatusLink.token == token))
-    if link is None:
-        raise NotFound(str(_l("Not found.")))
-    case = db.session.get(_case_model(link.case_type), link.case_id)
-    if case is None:
-        raise NotFound(str(_l("Not found.")))
-    return link, case, link_state(link, case)
-
-
-def revoke_link(link: StatusLink, actor) -> None:
-    if link.revoked_at is None:
-        link.revoked_at = now()
-        link.revoked_by_id = getattr(actor, "id", None)
-        case = db.session.get(_case_model(link.case_type), link.case_id)
-        events.record(case, kind="message", action="status_link_revoked", actor=actor, data={"link_id": link.id})
-        db.session.flush()
-
-
-def links_of(case) -> list[StatusLink]:
-    return list(db.session.scalars(sa.select(StatusLink).where(
-        StatusLink.case_type == case.CASE_TYPE, StatusLink.case_id == case.id).order_by(StatusLink.id.desc())))
+# --- status links (links.py; re-exported: the views, the API and the portal use them from here) ---
+_case_model, link_for, link_url, link_state = links._case_model, links.link_for, links.link_url, links.link_state
+resolve_link, revoke_link, links_of = links.resolve_link, links.revoke_link, links.links_of
 
 
 # --- queueing ------------------------------------------------------------------------------------
@@ -206,30 +142,39 @@ def _event_data(msg: Message, **extra) -> dict:
     return data
 
 
+#: the batch sender (messaging.jobs): kicked after a commit that left a message to send now
+SENDER = "claimdesk.messaging.jobs.send_due_messages"
+
+
+def _fill(msg: Message, case, customer: Customer, pref: ContactPreference | None, params: dict | None,
+          with_link: bool) -> None:
+    """The message's channel, recipient, template and text, from the case and the customer as they are."""
+    msg.channel, msg.recipient = _channel_and_recipient(customer, pref)
+    values = case_params(case)
+    if with_link:
+        values["link"] = link_url(link_for(case))
+    values.update(params or {})
+    tpl = templates.current(msg.kind, msg.locale)
+    msg.template_code = tpl["wechat_template_id"] if msg.channel == "wechat" else tpl["sms_template_code"]
+    msg.params = {k: v for k, v in values.items() if k in templates.PLACEHOLDERS}
+    msg.body = templates.render_body(tpl["body"], values)
+
+
 def queue_message(case, kind: str, params: dict | None = None, *, dedupe: str, actor=None,
                   with_link: bool = True) -> Message | None:
-    """Write one message about `case` in the current transaction and enqueue its sending after commit.
+    """Write one message about `case` in the current transaction and kick the sender after commit.
 
     A message with the same dedupe key exists already: nothing (None). No consent or opted out: the
-    message is kept as `skipped` (the timeline says why) and nothing is enqueued.
+    message is kept as `skipped` (the timeline says why) and nothing is sent.
     """
     key = f"{kind}:{case.CASE_TYPE}:{case.id}:{dedupe}"[:120]
     if db.session.scalar(sa.select(Message.id).where(Message.dedupe_key == key)) is not None:
         return None
     customer = db.session.get(Customer, case.customer_id)
     pref = preference(customer.id)
-    channel, recipient = _channel_and_recipient(customer, pref)
-    locale = "zh"
-    values = case_params(case)
-    if with_link:
-        values["link"] = link_url(link_for(case))
-    values.update(params or {})
-    tpl = templates.current(kind, locale)
-    code = tpl["wechat_template_id"] if channel == "wechat" else tpl["sms_template_code"]
     msg = Message(store_id=case.store_id, customer_id=customer.id, case_type=case.CASE_TYPE, case_id=case.id,
-                  kind=kind, channel=channel, locale=locale, recipient=recipient, template_code=code,
-                  params={k: v for k, v in values.items() if k in templates.PLACEHOLDERS},
-                  body=templates.render_body(tpl["body"], values), dedupe_key=key, created_at=now())
+                  kind=kind, locale="zh", dedupe_key=key, created_at=now())
+    _fill(msg, case, customer, pref, params, with_link)
     reason = None
     if pref is not None and pref.opted_out_at is not None:
         reason = "opted_out"
@@ -247,19 +192,44 @@ def queue_message(case, kind: str, params: dict | None = None, *, dedupe: str, a
     else:
         # The timeline gets the message when it goes out (or is held, retried, fails) — seconds later;
         # a "queued" line before each "sent" one would only double the timeline.
-        _enqueue(msg)
+        schedule_send(msg)
     return msg
 
 
-def _job_id(msg: Message) -> str:
-    stamp = int(msg.next_attempt_at.timestamp()) if msg.next_attempt_at else 0
-    return f"message-{msg.id}-{msg.attempts}-{stamp}"
+def draft_for_new_case(case, kind: str, params: dict | None = None, *, dedupe: str) -> Message:
+    """The message about a case being created, as a row that needs nothing but the case: queued, with
+    no text yet (`is_draft`). The sender fills in its channel, recipient, text and status link from the
+    case as it is then (`render_draft`) and applies the same rules as to any message (consent, opt-out,
+    quiet hours, cap). So the creation makes no round trip for it: the caller lists the row in
+    `ctx.new_rows`, and the creation's numbering statement writes it; a rollback leaves none."""
+    msg = Message(store_id=case.store_id, customer_id=case.customer_id, case_type=case.CASE_TYPE,
+                  case_id=case.id, kind=kind, channel="sms", locale="zh", recipient="", body="",
+                  params=dict(params or {}), state="queued", attempts=0, created_at=now(),
+                  dedupe_key=f"{kind}:{case.CASE_TYPE}:{case.id}:{dedupe}"[:120])
+    db.session.add(msg)
+    jobs.kick(SENDER, queue="mail")
+    return msg
 
 
-def _enqueue(msg: Message) -> None:
+def is_draft(msg: Message) -> bool:
+    """Written by a case's creation and not rendered yet (every rendered message has a text)."""
+    return msg.body == ""
+
+
+def render_draft(msg: Message, case) -> None:
+    customer = db.session.get(Customer, msg.customer_id)
+    _fill(msg, case, customer, preference(customer.id), dict(msg.params or {}), True)
+
+
+def schedule_send(msg: Message) -> None:
+    """After commit: a message due now kicks the batch sender (one job for a burst of them); one due later
+    (held until morning, a retry's backoff) gets a sender run at that second, shared by every message
+    due then. The minute sweep (`dispatch_due`) is the safety net for both."""
     at = utc(msg.next_attempt_at)
-    jobs.enqueue("claimdesk.messaging.jobs.send_message", msg.id, job_id=_job_id(msg), queue="mail",
-                 retry=False, **({"at": at} if at and at > now() else {}))
+    if at is not None and at > now():
+        jobs.enqueue(SENDER, job_id=f"messages-due-{int(at.timestamp())}", at=at, queue="mail", retry=False)
+    else:
+        jobs.kick(SENDER, queue="mail")
 
 
 # --- sending -------------------------------------------------------------------------------------
@@ -298,26 +268,36 @@ def _hold(msg: Message, reason: str, until: datetime, case) -> str:
     if changed and case is not None:
         events.record(case, kind="message", action="message_held", data=_event_data(msg, reason=reason, due_at=until))
     db.session.flush()
-    _enqueue(msg)
+    schedule_send(msg)
     return f"held ({reason})"
 
 
 def send(message_id: int) -> str:
-    """The send job: re-read the message and its rules, hand it to the provider, record the outcome.
+    """Send one message now if it is due (tests, and send jobs queued before the batch sender): lock it,
+    then as `send_due` does for each message it claims."""
+    stmt = sa.select(Message).where(Message.id == message_id)
+    if db.session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update()  # this and a batch sender never send the same message twice
+    msg = db.session.scalar(stmt)
+    if msg is None or msg.state not in WAITING:
+        return "nothing to do"
+    return _send_claimed(msg)
+
+
+def _send_claimed(msg: Message) -> str:
+    """Re-check the message's rules, hand it to the provider, record the outcome.
 
     The provider's failure never touches the case: the message is marked retrying (and sent again after
     the next backoff interval) or failed, and the timeline shows it.
     """
-    stmt = sa.select(Message).where(Message.id == message_id)
-    if db.session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update()  # a job and the sweep's copy of it never send twice
-    msg = db.session.scalar(stmt)
-    if msg is None or msg.state not in WAITING:
-        return "nothing to do"
     t = now()
     if msg.next_attempt_at is not None and utc(msg.next_attempt_at) > t:
         return "not yet"
     case = _case_of(msg)
+    if is_draft(msg):
+        if case is None:
+            raise LookupError(f"the case of draft message {msg.id} is gone")
+        render_draft(msg, case)
     pref = preference(msg.customer_id)
     if pref is not None and (pref.opted_out_at is not None or pref.consent is False):
         msg.state, msg.reason = "skipped", "opted_out" if pref.opted_out_at else "no_consent"
@@ -362,22 +342,48 @@ def send(message_id: int) -> str:
             due_at=msg.next_attempt_at))
     db.session.flush()
     if msg.state == "retrying":
-        _enqueue(msg)
+        schedule_send(msg)
     return msg.state
 
 
+def _due(t: datetime):
+    return sa.and_(Message.state.in_(WAITING),
+                   sa.or_(Message.next_attempt_at.is_(None), Message.next_attempt_at <= t))
+
+
+def send_due(limit: int) -> int:
+    """The batch sender's work: claim up to `limit` due messages, oldest first, and send each, all in the
+    caller's one transaction. Returns how many it claimed.
+
+    On PostgreSQL the claim is `FOR UPDATE SKIP LOCKED`: two senders (two workers, a kicked run and the
+    sweep's) take different messages and never send one twice; elsewhere (SQLite: one writer) a plain
+    read. Each message runs in a savepoint: an unexpected error fails that message alone (`send_error`,
+    logged) and keeps the others' outcomes — a message the provider took is never sent again.
+    """
+    stmt = sa.select(Message).where(_due(now())).order_by(Message.id).limit(limit)
+    if db.session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    claimed = db.session.scalars(stmt).all()
+    for msg in claimed:
+        try:
+            with db.session.begin_nested():
+                _send_claimed(msg)
+        except Exception as exc:  # noqa: BLE001 — one message's bug must not resend the batch
+            log.exception("message %s could not be sent", msg.id)
+            msg.state, msg.reason, msg.next_attempt_at = "failed", "send_error", None
+            msg.last_error = f"{type(exc).__name__}: {exc}"[:255]
+            db.session.flush()
+    return len(claimed)
+
+
 def dispatch_due(limit: int = 500) -> int:
-    """The safety net: enqueue every waiting message whose time has come (Redis may have lost its job)."""
-    t = now()
-    rows = db.session.scalars(sa.select(Message).where(
-        Message.state.in_(WAITING),
-        sa.or_(Message.next_attempt_at <= t,
-               sa.and_(Message.next_attempt_at.is_(None), Message.created_at <= t - timedelta(seconds=30))))
-        .order_by(Message.id).limit(limit)).all()
-    for msg in rows:
-        jobs.enqueue_now("claimdesk.messaging.jobs.send_message", msg.id, job_id=_job_id(msg), queue="mail",
-                         retry=False)
-    return len(rows)
+    """The safety net (every minute): if messages are due (a kick lost with Redis, a worker that died
+    holding them, a held message's time come), enqueue a sender run. Returns how many are due (≤ limit)."""
+    due = db.session.scalar(sa.select(sa.func.count()).select_from(
+        sa.select(Message.id).where(_due(now())).limit(limit).subquery())) or 0
+    if due:
+        jobs.enqueue_now(SENDER, job_id="messages-sweep", queue="mail", retry=False)
+    return due
 
 
 def service_reminders(days_ahead: int = 7) -> int:

@@ -35,6 +35,7 @@ STATE_LABELS = {"queued": _l("queued"), "held": _l("held"), "retrying": _l("retr
 REASON_LABELS = {"quiet_hours": _l("quiet hours (until morning)"), "daily_cap": _l("daily limit reached"),
                  "opted_out": _l("customer opted out"), "no_consent": _l("no consent"),
                  "provider_busy": _l("provider busy, will retry"), "provider_error": _l("provider refused"),
+                 "send_error": _l("error while sending"),
                  "delivered": _l("delivered"), "undelivered": _l("not delivered")}
 CHANNEL_LABELS = {"sms": _l("SMS"), "wechat": _l("WeChat"), "email": _l("E-mail")}
 LOCALE_LABELS = {"zh": "中文", "en": "English"}
@@ -151,7 +152,7 @@ def retry(message_id: int):
     else:
         msg.state, msg.reason, msg.next_attempt_at, msg.attempts = "queued", None, None, 0
         db.session.flush()
-        services._enqueue(msg)
+        services.schedule_send(msg)
         flash(_("Message queued."), "success")
     return redirect(request.referrer or url_for("messaging.outbox"))
 

@@ -20,6 +20,7 @@ from claimdesk.core.clock import now, set_now
 from claimdesk.core.models import CaseEvent
 from claimdesk.core.workflow import action_performed
 from claimdesk.extensions import db
+from claimdesk.messaging.models import Message
 from claimdesk.sla.models import SlaClock
 from claimdesk.sla.scheduling import fire_job_id
 from tests.core.test_workflow import WF, Widget
@@ -153,8 +154,9 @@ def test_the_fast_path_and_the_orm_path_write_the_same_rows(app, clerk, statemen
     # the two paths did run: one statement with the rows, then the ORM's INSERTs and a bare numbering
     numbering_fast = [s for s in fast_sql if s.startswith("WITH counter")]
     assert len(numbering_fast) == 1 and "INSERT INTO case_events" in numbering_fast[0] \
-        and "INSERT INTO sla_clocks" in numbering_fast[0]
-    assert not [s for s in fast_sql if s.startswith(("INSERT INTO case_events", "INSERT INTO sla_clocks"))]
+        and "INSERT INTO sla_clocks" in numbering_fast[0] and "INSERT INTO messages" in numbering_fast[0]
+    assert not [s for s in fast_sql if s.startswith(("INSERT INTO case_events", "INSERT INTO sla_clocks",
+                                                     "INSERT INTO messages"))]
     assert [s for s in orm_sql if s.startswith("INSERT INTO case_events")]
     assert [s for s in orm_sql if s.startswith("INSERT INTO sla_clocks")]
     numbering_orm = [s for s in orm_sql if s.startswith("WITH counter")]
@@ -169,7 +171,7 @@ def test_the_fast_path_and_the_orm_path_write_the_same_rows(app, clerk, statemen
     for col in cases.c.keys():
         if col not in ("id", "number"):
             assert fast_case[0][col] == orm_case[0][col], col
-    for model in (CaseEvent, SlaClock):
+    for model in (CaseEvent, SlaClock, Message):
         table = model.__table__
         fast = rows(table, sa.and_(table.c.case_type == "complaint", table.c.case_id == fast_id))
         orm = rows(table, sa.and_(table.c.case_type == "complaint", table.c.case_id == orm_id))
@@ -177,7 +179,7 @@ def test_the_fast_path_and_the_orm_path_write_the_same_rows(app, clerk, statemen
         for f, o in zip(fast, orm):
             assert (f["case_id"], o["case_id"]) == (fast_id, orm_id)
             for col in table.c.keys():
-                if col not in ("id", "case_id"):
+                if col not in ("id", "case_id", "dedupe_key"):  # the message's dedupe key names its case
                     assert f[col] == o[col], (model.__name__, col, f[col], o[col])
 
 
@@ -226,7 +228,8 @@ def test_the_epoch_is_read_once_by_its_own_query(api_as, clerk, statements):
 
 @pytest.mark.postgres
 def test_a_complaint_creation_is_five_statements_on_postgresql(api_as, clerk, statements):
-    """token, customer, the complaint's INSERT, the epoch, then event + clocks + number in one."""
+    """token, customer, the complaint's INSERT, the epoch, then event + clocks + the "complaint received"
+    message's draft + number in one."""
     customer = CustomerFactory(store=clerk.store)
     api = api_as(clerk)
     body = {"customer_id": customer.id, "channel": "phone", "category": "waiting_time",
@@ -242,7 +245,8 @@ def test_a_complaint_creation_is_five_statements_on_postgresql(api_as, clerk, st
     assert statements[3] == "SELECT epoch FROM sla_config_state WHERE id = 1"
     last = statements[4]
     assert last.startswith("WITH counter AS") and "INSERT INTO case_events" in last \
-        and "INSERT INTO sla_clocks" in last and "UPDATE complaints SET number" in last
+        and "INSERT INTO sla_clocks" in last and "INSERT INTO messages" in last \
+        and "UPDATE complaints SET number" in last
 
 
 @pytest.mark.postgres

@@ -30,13 +30,19 @@ def mail_job_ids() -> list[str]:
     return q.get_job_ids() + q.scheduled_job_registry.get_job_ids()
 
 
+def mail_jobs() -> list[str]:
+    """The functions of the jobs waiting on the mail queue (queued or scheduled)."""
+    q = jobs.get_queue("mail")
+    return [j.func_name for j in q.job_class.fetch_many(mail_job_ids(), connection=q.connection) if j is not None]
+
+
 def test_extra_work_request_queues_a_message_with_the_status_link(wo_in_repair, mover):
     request_extra(mover, wo_in_repair)
     [msg] = messages(kind="extra_work_approval")
     assert msg.state == "queued" and msg.channel == "sms"
     assert "/s/" in msg.body and msg.params["link"] in msg.body
     assert msg.recipient == wo_in_repair.customer.phone
-    assert any(j.startswith(f"message-{msg.id}-") for j in mail_job_ids())  # enqueued after the commit
+    assert mail_jobs() == [services.SENDER]  # the batch sender, kicked after the commit
     assert timeline_actions(wo_in_repair) == []  # on the timeline when it goes out
     assert services.send(msg.id) == "sent"
     uow.commit()
@@ -99,10 +105,11 @@ def test_opt_out_reply_skips_later_messages(wo_in_repair, mover):
     assert services.inbound_sms(phone, " td ") == 1  # 回复TD退订
     uow.commit()
     assert services.send(first.id) == "skipped"  # queued before the opt-out: not sent either
+    jobs.connection().flushdb()  # the first message's kick
     request_extra(mover, wo_in_repair, lines=[EXTRA_A])
     second = messages(kind="extra_work_approval")[-1]
     assert second.state == "skipped" and second.reason == "opted_out"
-    assert not any(j.startswith(f"message-{second.id}-") for j in mail_job_ids())
+    assert mail_job_ids() == []  # nothing to send: no sender kicked
     assert timeline_actions(wo_in_repair)[-1] == "message_skipped"
 
 
@@ -200,12 +207,18 @@ def test_delivery_report_recorded_on_the_timeline(wo_in_repair):
 
 
 def test_sweep_re_enqueues_a_message_redis_lost(wo_in_repair, queue_conn):
+    from claimdesk.messaging import jobs as messaging_jobs
+
     msg = services.queue_message(wo_in_repair, "car_ready", {}, dedupe="lost")
     uow.commit()
-    queue_conn.flushdb()
+    queue_conn.flushdb()  # the kick and its job are lost
     clock.set_now(clock.now() + timedelta(minutes=1))
     assert services.dispatch_due() == 1
-    assert any(j.startswith(f"message-{msg.id}-") for j in mail_job_ids())
+    assert mail_jobs() == [services.SENDER]
+    assert messaging_jobs.send_due_messages() == "1 message(s)"
+    uow.commit()
+    assert msg.state == "sent"
+    assert services.dispatch_due() == 0
 
 
 def test_provider_pushes_replies_and_receipts(app, client, monkeypatch, wo_in_repair):
@@ -263,17 +276,29 @@ def test_service_reminders_only_with_consent_and_once(wo_in_repair):
     assert vehicle.next_service_date.isoformat() in msg.body and "/s/" not in msg.body
 
 
-def test_complaint_received_is_written_right_after_the_creation_commits(daytime, clerk, advisor):
+def test_complaint_received_is_a_draft_of_the_creation_rendered_by_the_sender(daytime, clerk, advisor):
     from claimdesk.messaging import jobs as messaging_jobs
     from tests.complaints.factories import open_complaint
 
     complaint = open_complaint(clerk)
     complaint.assignee_id = advisor.id
     uow.commit()
-    assert messages(kind="complaint_received") == []  # not in the creation's transaction …
-    assert f"queue-complaint_received-complaint-{complaint.id}" in jobs.get_queue("mail").get_job_ids()
-    assert messaging_jobs.queue_for_case("complaint", complaint.id, "complaint_received", {}, "created") == "queued"
-    again = messaging_jobs.queue_for_case("complaint", complaint.id, "complaint_received", {}, "created")
-    assert again == "already queued"
-    [msg] = messages(kind="complaint_received")
-    assert advisor.display_name in msg.body and msg.case_id == complaint.id
+    [msg] = messages(kind="complaint_received")  # written in the creation's transaction …
+    assert msg.state == "queued" and services.is_draft(msg) and msg.case_id == complaint.id
+    assert mail_jobs() == [services.SENDER]  # … and the sender kicked after its commit
+    assert messaging_jobs.send_due_messages() == "1 message(s)"
+    uow.commit()
+    assert msg.state == "sent" and not services.is_draft(msg)
+    assert advisor.display_name in msg.body and "/s/" in msg.body and msg.params["number"] == complaint.number
+    assert msg.recipient == complaint.customer.phone
+    assert timeline_actions(complaint) == ["message_sent"]
+
+
+def test_a_rolled_back_creation_leaves_no_message_and_kicks_nothing(daytime, clerk):
+    from tests.complaints.factories import open_complaint
+
+    open_complaint(clerk, commit=False)
+    assert len(messages(kind="complaint_received")) == 1
+    uow.rollback()
+    uow.commit()
+    assert messages(kind="complaint_received") == [] and mail_job_ids() == []
