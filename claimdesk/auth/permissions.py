@@ -30,6 +30,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "claims.read": frozenset({"advisor", "manager", "customer_relations"}),
     "claims.create": frozenset({"advisor", "manager"}),
     "documents.upload": frozenset({"advisor", "manager"}),
+    # manufacturer warranty claims (厂家索赔); the brands' rules are configuration a manager keeps
+    "warranty.read": frozenset({"advisor", "manager", "info_clerk"}),
+    "warranty.create": frozenset({"advisor", "manager"}),
+    "warranty.rules": frozenset({"manager", "admin"}),
     "insurers.read": ALL,
     "insurers.write": frozenset({"advisor", "manager", "admin"}),  # add one; changing one: insurers.edit
     # insurers are shared by the group: changing one (name, documents …) is also for group-wide users only

@@ -1,0 +1,6 @@
+"""Demo data of warranty claims: added in a later step."""
+from __future__ import annotations
+
+
+def seed(ctx=None, *args, **kwargs):
+    return None
