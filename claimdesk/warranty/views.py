@@ -75,10 +75,10 @@ def receivables():
 
 
 # --- opening a claim from a work order ---------------------------------------------------------------------
-@bp.route("/new", methods=["GET", "POST"])
-def new():
+@bp.route("/work-orders/<int:work_order_id>/new", methods=["GET", "POST"])
+def new(work_order_id: int):
     user = require("warranty.create")
-    wo = get_or_404(WorkOrder, request.values.get("work_order_id", type=int) or 0, user)
+    wo = get_or_404(WorkOrder, work_order_id, user)
     lines = money.warranty_lines(wo)
     existing = services.open_claims_of(wo.id)
     if request.method == "POST":

@@ -42,16 +42,16 @@ def wo(advisor, store):
 def test_work_order_page_opens_a_claim_once(client, login, advisor, wo):
     login(advisor)
     html = page(client, f"/work-orders/{wo.id}")
-    assert f"/warranty/new?work_order_id={wo.id}" in html
-    html = page(client, f"/warranty/new?work_order_id={wo.id}")
+    assert f"/warranty/work-orders/{wo.id}/new" in html
+    html = page(client, f"/warranty/work-orders/{wo.id}/new")
     assert "2,380.01" in html or "2380.01" in html
-    resp = client.post("/warranty/new", data={"work_order_id": wo.id})
+    resp = client.post(f"/warranty/work-orders/{wo.id}/new")
     assert resp.status_code == 302
     claim = db.session.query(WarrantyClaim).filter_by(work_order_id=wo.id).one()
     assert resp.headers["Location"].endswith(f"/warranty/{claim.id}")
     html = page(client, f"/work-orders/{wo.id}")
-    assert f"/warranty/new?work_order_id={wo.id}" not in html and claim.number in html
-    resp = client.post("/warranty/new", data={"work_order_id": wo.id})  # a second open claim is refused
+    assert f"/warranty/work-orders/{wo.id}/new" not in html and claim.number in html
+    resp = client.post(f"/warranty/work-orders/{wo.id}/new")  # a second open claim is refused
     assert resp.status_code == 302
     assert db.session.query(WarrantyClaim).filter_by(work_order_id=wo.id).count() == 1
 
