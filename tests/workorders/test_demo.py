@@ -15,12 +15,16 @@ def test_seed_demo_work_orders(app):
     demo.seed(stores=1, customers=12, months=3, cases=24, seed_value=3, echo=lambda *_a: None)
     from claimdesk.complaints.models import Complaint
 
-    # work orders opened by the complaints seeder (resolutions) and the claims seeder (insurance
-    # repairs) are not this seeder's
+    from claimdesk.warranty.models import WarrantyClaim
+
+    # work orders opened by the complaints seeder (resolutions), the claims seeder (insurance repairs) and
+    # the warranty seeder (warranty repairs) are not this seeder's
     opened_by_complaints = sa.select(Complaint.resolution_work_order_id).where(
         Complaint.resolution_work_order_id.is_not(None))
+    warranty_repairs = sa.select(WarrantyClaim.work_order_id)
     states = dict(db.session.execute(sa.select(WorkOrder.state, sa.func.count())
                                      .where(WorkOrder.id.not_in(opened_by_complaints),
+                                            WorkOrder.id.not_in(warranty_repairs),
                                             WorkOrder.pay_type != "insurance")
                                      .group_by(WorkOrder.state)).all())
     assert sum(states.values()) == 24
