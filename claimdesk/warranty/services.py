@@ -232,8 +232,8 @@ def money_guard(wo, new) -> None:
 
 def on_action_performed(sender, case=None, action=None, event=None, context=None, **kw):
     """A draft claim follows its work order's warranty lines (changed lines, a decided warranty line)."""
-    if getattr(sender, "case_type", None) != WorkOrder.CASE_TYPE:
-        return
+    if getattr(sender, "case_type", None) != WorkOrder.CASE_TYPE or action.name == "create":
+        return  # a work order being opened has no warranty claim yet: no query on the creation path
     for claim in open_claims_of(case.id):
         if claim.state in money.DRAFT_STATES:
             money.refresh_lines(claim, case)

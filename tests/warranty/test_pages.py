@@ -149,3 +149,12 @@ def test_receivables_page(client, login, manager, advisor, wo):
     login(manager)
     html = page(client, "/warranty/receivables")
     assert 'data-brand="Volkswagen"' in html and "2,380.01" in html
+
+
+def test_customer_history_and_home_panel(client, login, advisor, wo):
+    claim = open_claim(advisor, wo)
+    login(advisor)
+    html = page(client, f"/customers/{wo.customer_id}")
+    assert claim.number in html and f"/warranty/{claim.id}" in html
+    html = page(client, "/")
+    assert "Warranty claims: next steps" in html and claim.number in html
