@@ -12,4 +12,4 @@ PACKAGE = Path(__file__).resolve().parent
 
 #: domain packages, in registration order; each may have models, api (blp), views (bp), init_app
 DOMAINS = ["auth", "customers", "core", "sla", "notifications", "workorders", "complaints", "documents", "claims",
-           "messaging", "appointments", "reminders", "sanbao", "dashboard"]
+           "warranty", "messaging", "appointments", "reminders", "sanbao", "dashboard"]

@@ -26,8 +26,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("platform", ("claimdesk.auth", "claimdesk.jobs")),
     ("shared", ("claimdesk.customers", "claimdesk.cases", "claimdesk.documents", "claimdesk.messaging",
                 "claimdesk.notifications", "claimdesk.sla", "claimdesk.demo")),
-    ("case", ("claimdesk.workorders", "claimdesk.complaints", "claimdesk.claims", "claimdesk.appointments",
-              "claimdesk.reminders", "claimdesk.sanbao")),
+    ("case", ("claimdesk.workorders", "claimdesk.complaints", "claimdesk.claims", "claimdesk.warranty",
+              "claimdesk.appointments", "claimdesk.reminders", "claimdesk.sanbao")),
     ("reporting", ("claimdesk.dashboard",)),
     ("entry", ("claimdesk.domains", "claimdesk.app", "claimdesk.cli", "claimdesk.i18n", "claimdesk.rqjob")),
 ]
@@ -35,7 +35,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
 #: the order of the standard files inside a domain package (same rank: may import each other, acyclically)
 FILE_RANK = {"models": 0, "schemas": 1, "workflow": 2, "services": 3, "queries": 3,
              # verbs split out of a services.py by responsibility: beside it (services imports them)
-             "insurers": 3, "checklist": 3, "payout": 3, "repair": 3, "campaigns": 3, "presenters": 4,
+             "insurers": 3, "checklist": 3, "payout": 3, "repair": 3, "campaigns": 3, "rules": 3, "evidence": 3,
+             "money": 3, "presenters": 4,
              "api": 5, "views": 5, "jobs": 5, "demo": 6, "__init__": 7}
 
 

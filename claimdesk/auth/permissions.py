@@ -34,6 +34,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "claims.read": frozenset({"advisor", "front_desk_supervisor", "manager", "customer_relations"}),
     "claims.create": frozenset({"advisor", "front_desk_supervisor", "manager"}),
     "documents.upload": frozenset({"advisor", "front_desk_supervisor", "manager"}),
+    # manufacturer warranty claims (厂家索赔); the brands' rules are configuration a manager keeps
+    "warranty.read": frozenset({"advisor", "front_desk_supervisor", "manager", "info_clerk"}),
+    "warranty.create": frozenset({"advisor", "front_desk_supervisor", "manager"}),
+    "warranty.rules": frozenset({"manager", "admin"}),
     "insurers.read": ALL,
     # adding an insurer; changing one: insurers.edit
     "insurers.write": frozenset({"advisor", "front_desk_supervisor", "manager", "admin"}),

@@ -73,7 +73,7 @@ def normalise_phone(raw: str) -> str:
 def looks_like(query: str) -> str:
     """Guess what a search box query is: number, phone, plate, vin or name."""
     q = query.strip().upper()
-    if re.match(r"^(WO|CP|CL)-\d{4}-\d+$", q):
+    if re.match(r"^(WO|CP|CL|WC)-\d{4}-\d+$", q):
         return "number"
     if re.fullmatch(r"[+\d\s-]{4,}", q):
         return "phone"

@@ -35,7 +35,7 @@ WORK_ORDER_CALLBACKS = sa.Index(
     postgresql_where=sa.text("satisfaction IS NOT NULL"), sqlite_where=sa.text("satisfaction IS NOT NULL"))
 
 #: the case types the dashboard reports on (its filters, its per-type sections)
-CASE_TYPES = ("work_order", "complaint", "claim")
+CASE_TYPES = ("work_order", "complaint", "claim", "warranty")
 
 
 # --- fold-maintained read tables (migration 0007_dashboard_rollups) -----------------------------------

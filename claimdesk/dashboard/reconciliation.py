@@ -20,6 +20,7 @@ from ..extensions import db
 from ..workorders.models import WorkOrder, WorkOrderAdjustment
 from .queries import Filters, _store_filter
 from .sections import Column, Section
+from .warranty import sections as warranty_sections
 
 ZERO = Decimal("0.00")
 #: at most this many work orders in the per-work-order table (the newest deliveries of the period)
@@ -113,4 +114,4 @@ def goodwill(f: Filters) -> Section:
 
 
 def sections(f: Filters, case_url=None) -> list[Section]:
-    return [work_orders(f, case_url), insurers(f), goodwill(f)]
+    return [work_orders(f, case_url), insurers(f), goodwill(f), *warranty_sections(f)]

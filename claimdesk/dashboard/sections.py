@@ -20,7 +20,8 @@ from ..sla.policies import LABELS as SLA_TIMER_LABELS
 from . import queries as q
 
 POLICY_LABELS = SLA_TIMER_LABELS  # the timers' names, as the SLA pages show them
-CASE_TYPE_LABELS = {"work_order": _l("Work orders"), "complaint": _l("Complaints"), "claim": _l("Insurance claims")}
+CASE_TYPE_LABELS = {"work_order": _l("Work orders"), "complaint": _l("Complaints"), "claim": _l("Insurance claims"),
+                    "warranty": _l("Warranty claims")}
 AGE_LABELS = {"lt1d": _l("< 1 day"), "1to3d": _l("1–3 days"), "3to7d": _l("3–7 days"), "7to30d": _l("7–30 days"),
               "gt30d": _l("> 30 days")}
 PAYOUT_AGE_LABELS = {"0to30d": _l("0–30 days"), "31to60d": _l("31–60 days"), "61to90d": _l("61–90 days"),

@@ -32,6 +32,11 @@ DEFAULTS: dict[str, tuple[int, str, int, list[str]]] = {
     "claim.assessment": (BUSINESS_DAY, "business", 4 * HOUR, ["waiting_insurer", "waiting_customer"]),
     "claim.documents": (7 * DAY, "24x7", 3 * DAY, ["waiting_insurer"]),
     "claim.payout": (30 * DAY, "24x7", 7 * DAY, ["waiting_documents", "waiting_customer"]),
+    # warranty claims: the submission and return deadlines are set per claim from the brand's rules
+    "warranty.submission": (30 * DAY, "24x7", 2 * DAY, []),
+    "warranty.part_return": (30 * DAY, "24x7", 3 * DAY, []),
+    "warranty.decision": (30 * DAY, "24x7", 7 * DAY, ["waiting_documents"]),
+    "warranty.reimbursement": (45 * DAY, "24x7", 15 * DAY, []),
 }
 
 LABELS = {
@@ -44,6 +49,10 @@ LABELS = {
     "claim.assessment": _l("Claim: assessment"),
     "claim.documents": _l("Claim: documents complete"),
     "claim.payout": _l("Claim: payout"),
+    "warranty.submission": _l("Warranty: submission deadline"),
+    "warranty.part_return": _l("Warranty: old-part return"),
+    "warranty.decision": _l("Warranty: manufacturer's decision"),
+    "warranty.reimbursement": _l("Warranty: reimbursement"),
 }
 
 

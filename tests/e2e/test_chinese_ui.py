@@ -108,6 +108,22 @@ def cases(store, advisor, clerk, make_user):
         CLAIMS.perform(docs, "collect_document", {"kind": "policy", "status": "received"}, advisor)
         uow.commit()
 
+    # Manufacturer warranty claims: a draft missing its evidence, one decided with a rejected line.
+    from claimdesk.warranty.workflow import WF as WARRANTY
+    from tests.warranty.factories import brand_rule, open_claim, warranty_work_order
+    from tests.warranty.test_flow import give_evidence
+
+    brand_rule(preauth_threshold=None)
+    data["warranty_draft"] = open_claim(advisor, warranty_work_order(advisor, store))
+    data["warranty_decided"] = decided = open_claim(advisor, warranty_work_order(advisor, store))
+    give_evidence(decided, advisor)
+    WARRANTY.perform(decided, "submit", {"manufacturer_claim_number": "FAW-VW-2026-001"}, advisor)
+    WARRANTY.perform(decided, "record_decision", {"lines": [
+        {"line_id": ln.id, "decision": "rejected" if ln.kind == "part" else "approved",
+         **({"reason_code": "part_not_returned", "reason_text": "旧件未回运"} if ln.kind == "part" else {})}
+        for ln in decided.lines]}, advisor)
+    uow.commit()
+
     # A day later nobody has acted on the new complaint or the assessment: the SLA jobs breach them.
     clock.set_now(T0 + timedelta(days=1))
     batch.process_due([c for c, _g, _l in batch.due_clock_ids(clock.now())])
@@ -141,6 +157,13 @@ def test_chinese_ui_has_no_untranslated_sentences(staff, cases):
         "claims-board": "/claims/",
         "claim-assessment": f"/claims/{cases['assessment'].id}",
         "claim-documents": f"/claims/{cases['documents'].id}",
+        "warranty-list": "/warranty/",
+        "warranty-draft": f"/warranty/{cases['warranty_draft'].id}",
+        "warranty-decided": f"/warranty/{cases['warranty_decided'].id}",
+        "warranty-sheet": f"/warranty/{cases['warranty_decided'].id}/print",
+        "warranty-rules": "/warranty/rules",
+        "warranty-receivables": "/warranty/receivables",
+        "reconciliation": "/dashboard/reconciliation",
         "customer": f"/customers/{cases['customer'].id}",
         "sla-timers": "/sla/timers",
         "sla-policies": "/sla/policies",

@@ -69,6 +69,7 @@ STORE_SETTINGS = roles(MGR, ADM)  # the store's front-desk settings (check signe
 # the appointment diary and the reminder / campaign call lists (the workshop may not book)
 DIARY_READ, BOOK, DIARY_SETTINGS = STAFF, roles(CR, ADV, FDS, MGR), roles(MGR, ADM)
 REMINDERS_READ, REMINDERS_WORK, CAMPAIGNS = roles(CR, ADV, FDS, MGR, IC), roles(CR, ADV, FDS, MGR), roles(MGR)
+WARRANTY_READ, WARRANTY_CREATE, WARRANTY_RULES = roles(ADV, FDS, MGR, IC), roles(ADV, FDS, MGR), roles(MGR, ADM)
 GROUP_WIDE = roles(ADM)  # SLA calendars: admins configure every store (sla.services.is_group_wide)
 SANBAO_RULES = roles(MGR, ADM)  # the 三包 rule sets' thresholds
 
@@ -101,6 +102,12 @@ CLAIM_ACTIONS = {
     # releasing the car unpaid and writing a claim off stay the managers'
     "authorise_release": roles(MGR), "write_off": roles(MGR), "charge_customer": roles(ADV, FDS, MGR),
     "note": roles(ADV, FDS, CR, MGR),
+}
+WARRANTY_ACTIONS = {
+    **dict.fromkeys(["request_preauth", "record_preauth_decision", "attach_evidence", "tag_part", "submit",
+                     "record_decision", "resubmit", "ship_parts", "record_reimbursement", "close", "cancel",
+                     "assign", "pause", "resume", "acknowledge", "note"], roles(ADV, FDS, MGR)),
+    "write_off": roles(MGR),
 }
 
 MESSAGES, MESSAGES_WRITE, MESSAGE_TEMPLATES = roles(CR, ADV, FDS, MGR, ADM), roles(CR, ADV, FDS, MGR), roles(MGR, ADM)
@@ -220,6 +227,25 @@ MATRIX: dict[str, R] = {
     "GET /api/v1/insurers": R(INSURERS_READ), "POST /api/v1/insurers": R(INSURERS_WRITE),
     "GET /api/v1/insurers/<int:insurer_id>": R(INSURERS_READ),
     "PATCH /api/v1/insurers/<int:insurer_id>": R(NOBODY, pre=INSURERS_EDIT),
+    # manufacturer warranty claims and the brands' rules
+    "GET /warranty/": R(WARRANTY_READ), "GET /warranty/receivables": R(WARRANTY_READ),
+    "GET /warranty/work-orders/<int:work_order_id>/new": R(WARRANTY_CREATE, store=True),
+    "POST /warranty/work-orders/<int:work_order_id>/new": R(WARRANTY_CREATE, store=True),
+    "GET /warranty/<int:case_id>": R(WARRANTY_READ, store=True),
+    "GET /warranty/<int:case_id>/print": R(WARRANTY_READ, store=True),
+    "POST /warranty/<int:case_id>/evidence": R(UPLOAD, pre=WARRANTY_READ, store=True),
+    "GET /warranty/rules": R(WARRANTY_READ), "GET /warranty/rules/new": R(WARRANTY_RULES),
+    "POST /warranty/rules/new": R(WARRANTY_RULES),
+    "GET /warranty/rules/<int:rule_id>/edit": R(WARRANTY_RULES),
+    "POST /warranty/rules/<int:rule_id>/edit": R(WARRANTY_RULES),
+    "GET /api/v1/warranty-claims": R(WARRANTY_READ), "POST /api/v1/warranty-claims": R(WARRANTY_CREATE),
+    "GET /api/v1/warranty-claims/receivables": R(WARRANTY_READ),
+    "GET /api/v1/warranty-claims/<int:claim_id>": R(WARRANTY_READ, store=True),
+    "GET /api/v1/warranty-claims/<int:case_id>/events": R(WARRANTY_READ, store=True),
+    "POST /api/v1/warranty-claims/<int:claim_id>/evidence": R(UPLOAD, store=True),
+    "GET /api/v1/warranty-brand-rules": R(WARRANTY_READ), "POST /api/v1/warranty-brand-rules": R(WARRANTY_RULES),
+    "GET /api/v1/warranty-brand-rules/<int:rule_id>": R(WARRANTY_READ),
+    "PATCH /api/v1/warranty-brand-rules/<int:rule_id>": R(WARRANTY_RULES),
     "GET /documents/<int:document_id>/content": R(CLAIMS_READ, pre=ALL, store=True),
     "GET /api/v1/documents/<int:document_id>": R(CLAIMS_READ, pre=ALL, store=True),
     "GET /api/v1/documents/<int:document_id>/content": R(CLAIMS_READ, pre=ALL, store=True),
@@ -289,7 +315,8 @@ MATRIX: dict[str, R] = {
 for _path, _html, _read, _actions in (
         ("work-orders", "/work-orders/<int:case_id>/act/<action>", WO_READ, WO_ACTIONS),
         ("complaints", "/complaints/<int:case_id>/actions/<action>", COMPLAINTS_READ, COMPLAINT_ACTIONS),
-        ("claims", "/claims/<int:case_id>/actions/<action>", CLAIMS_READ, CLAIM_ACTIONS)):
+        ("claims", "/claims/<int:case_id>/actions/<action>", CLAIMS_READ, CLAIM_ACTIONS),
+        ("warranty-claims", "/warranty/<int:case_id>/actions/<action>", WARRANTY_READ, WARRANTY_ACTIONS)):
     for _name, _who in _actions.items():
         MATRIX[f"POST /api/v1/{_path}/<int:case_id>/actions/{_name}"] = R(_who, pre=_read, store=True)
         MATRIX[f"POST {_html}#{_name}"] = R(_who, pre=_read, store=True, refusal="flash")
@@ -315,7 +342,7 @@ def test_every_route_has_an_entry(app):
     from claimdesk.core.workflow import REGISTRY
 
     for case_type, actions in (("work_order", WO_ACTIONS), ("complaint", COMPLAINT_ACTIONS),
-                               ("claim", CLAIM_ACTIONS)):
+                               ("claim", CLAIM_ACTIONS), ("warranty", WARRANTY_ACTIONS)):
         assert set(REGISTRY[case_type].actions) == set(actions), case_type
 
 
@@ -338,6 +365,7 @@ class Side:
     complaint: Ref
     claim: Ref
     document: Ref
+    warranty: Ref
     appointment: Ref
     reminder: Ref
     campaign: Ref
@@ -381,9 +409,13 @@ def _side(store, advisor, manager):
     claim = new_claim(advisor, store, InsurerFactory(), customer=customer, vehicle=vehicle)
     doc = documents.save_upload(advisor, claim, "policy", FileStorage(io.BytesIO(PNG), filename="p.png"))
     diary = _diary_side(store, advisor, manager, vehicle)
+    from tests.warranty.factories import open_claim as open_warranty_claim
+    from tests.warranty.factories import warranty_work_order
+
+    warranty = open_warranty_claim(advisor, warranty_work_order(advisor, store))
     uow.commit()
     return Side(_ref(store), _ref(customer), _ref(vehicle), _ref(wo), _ref(complaint),
-                _ref(claim, "insurer_id"), _ref(doc), *diary)
+                _ref(claim, "insurer_id"), _ref(doc), _ref(warranty), *diary)
 
 
 def build_world(app) -> dict:
@@ -397,6 +429,9 @@ def build_world(app) -> dict:
         users = {role: UserFactory(role=role, username=f"m_{role}", store=store) for role in ROLES}
         other_users = {role: UserFactory(role=role, username=f"o_{role}", store=other_store)
                        for role in (ADV, MGR)}
+        from tests.warranty.factories import brand_rule
+
+        rule = brand_rule("MatrixMotors")
         own, other = (_side(store, users[ADV], users[MGR]),
                       _side(other_store, other_users[ADV], other_users[MGR]))
         notices = {}
@@ -410,7 +445,7 @@ def build_world(app) -> dict:
         uow.commit()
         return {"users": {r: _ref(u, "username") for r, u in users.items()}, "own": own, "other": other,
                 "notices": notices, "spare": {k: _ref(u) for k, u in spare.items()},
-                "other_manager": _ref(other_users[MGR])}
+                "other_manager": _ref(other_users[MGR]), "brand_rule": _ref(rule)}
 
 
 @pytest.fixture(scope="module")
@@ -439,7 +474,14 @@ def _new_day(store_id: int) -> int:
     return new_id
 
 
+def _is_warranty(rule: str) -> bool:
+    path = rule.split("#")[0]
+    return "/warranty/" in path or "/warranty-claims" in path
+
+
 def _case_for(rule: str, side: Side):
+    if _is_warranty(rule):
+        return side.warranty
     if "work-orders" in rule:
         return side.work_order
     if "complaints" in rule:
@@ -458,7 +500,11 @@ def fill(rule_key: str, rule, world, role: str, where: str) -> str:
         elif arg == "complaint_id":
             values[arg] = side.complaint.id
         elif arg == "claim_id":
-            values[arg] = side.claim.id
+            values[arg] = side.warranty.id if _is_warranty(rule.rule) else side.claim.id
+        elif arg == "work_order_id":
+            values[arg] = side.work_order.id
+        elif arg == "rule_id":
+            values[arg] = world["brand_rule"].id
         elif arg == "customer_id":
             values[arg] = side.customer.id
         elif arg == "vehicle_id":

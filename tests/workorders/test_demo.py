@@ -15,13 +15,16 @@ def test_seed_demo_work_orders(app):
     demo.seed(stores=1, customers=12, months=3, cases=24, seed_value=3, echo=lambda *_a: None)
     from claimdesk.complaints.models import Complaint
 
-    # work orders opened by the complaints seeder (resolutions), the claims seeder (insurance repairs)
-    # and the reminders seeder (today's arrivals received from their appointments) are not this seeder's
+    # work orders opened by the complaints seeder (resolutions), the claims seeder (insurance repairs),
+    # the warranty seeder (warranty repairs) and the reminders seeder (today's arrivals received from their
+    # appointments) are not this seeder's
     from claimdesk.appointments.models import Appointment
+    from claimdesk.warranty.models import WarrantyClaim
 
     opened_by_appointments = sa.select(Appointment.work_order_id).where(Appointment.work_order_id.is_not(None))
     opened_by_complaints = sa.select(Complaint.resolution_work_order_id).where(
         Complaint.resolution_work_order_id.is_not(None))
+    warranty_repairs = sa.select(WarrantyClaim.work_order_id)
     from claimdesk.customers.models import Vehicle
     from claimdesk.sanbao.demo import DEMO_VIN
 
@@ -30,6 +33,7 @@ def test_seed_demo_work_orders(app):
     states = dict(db.session.execute(sa.select(WorkOrder.state, sa.func.count())
                                      .where(WorkOrder.id.not_in(opened_by_complaints),
                                             WorkOrder.id.not_in(opened_by_appointments),
+                                            WorkOrder.id.not_in(warranty_repairs),
                                             WorkOrder.vehicle_id.not_in(sanbao_car),
                                             WorkOrder.pay_type.not_in(("insurance", "internal")),
                                             WorkOrder.customer_description != "首保 First free service")
