@@ -24,7 +24,7 @@ STATE_LABELS = {
     "decided": _l("Decided by the manufacturer"), "resubmitted": _l("Resubmitted"),
     "reimbursed": _l("Reimbursed"), "closed": _l("Closed"), "cancelled": _l("Cancelled"),
 }
-ADVISORS = frozenset({"advisor"})
+ADVISORS = frozenset({"advisor", "front_desk_supervisor"})  # and the front-desk supervisor (前台主管)
 SUBMISSION, PART_RETURN, DECISION, REIMBURSEMENT = ("warranty.submission", "warranty.part_return",
                                                     "warranty.decision", "warranty.reimbursement")
 CLOCKS = (SUBMISSION, PART_RETURN, DECISION, REIMBURSEMENT)
