@@ -16,7 +16,7 @@ from ..core.errors import NotFound
 from ..core.templating import fmt_duration, nav_item
 from ..core.web import HOME_PANELS, case_url, run_form_action, staff_blueprint
 from ..core.workflow import REGISTRY
-from . import exports, queries, sections, services
+from . import exports, queries, sanbao_risk, sections, services
 
 bp = staff_blueprint("dashboard", __name__, url_prefix="/dashboard")
 
@@ -31,7 +31,10 @@ def _sections(user, args):
     f = services.filters_for(user, args)
     wide = services.group_wide(user)
     data = sections.collect(f, group_wide=wide)
-    return f, data, sections.build(data, f, group_wide=wide, case_url=case_url)
+    secs = sections.build(data, f, group_wide=wide, case_url=case_url)
+    if f.includes("work_order"):
+        secs.append(sanbao_risk.at_risk(f, vehicle_url=lambda vid: url_for("sanbao.vehicle", vehicle_id=vid)))
+    return f, data, secs
 
 
 def _local_date(value, f, *, end=False):

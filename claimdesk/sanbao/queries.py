@@ -18,6 +18,19 @@ def at_risk(user, store_id: int | None = None) -> list[ledgers.Ledger]:
                   .group_by(SanbaoAlert.vehicle_id), SanbaoAlert, user)
     if store_id:
         stmt = stmt.where(SanbaoAlert.store_id == store_id)
+    return _ledgers_at_risk(stmt)
+
+
+def at_risk_in(store_ids: tuple[int, ...] | None) -> list[ledgers.Ledger]:
+    """The same list for the given stores (None: every store), as the dashboard filters them."""
+    stmt = sa.select(SanbaoAlert.vehicle_id, sa.func.max(SanbaoAlert.fired_at).label("last")) \
+        .group_by(SanbaoAlert.vehicle_id)
+    if store_ids is not None:
+        stmt = stmt.where(SanbaoAlert.store_id.in_(store_ids))
+    return _ledgers_at_risk(stmt)
+
+
+def _ledgers_at_risk(stmt) -> list[ledgers.Ledger]:
     ids = [r.vehicle_id for r in db.session.execute(stmt.order_by(sa.desc("last")).limit(LIMIT))]
     vehicles = db.session.scalars(sa.select(Vehicle).where(Vehicle.id.in_(ids))).all() if ids else []
     order = {None: 0, "warning": 1, "reached": 2, "exceeded": 3}
