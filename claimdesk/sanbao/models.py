@@ -26,7 +26,12 @@ class SanbaoRuleSet(TimestampMixin, db.Model):
     a row with a store applies to that store's cars before the group-wide one of the same date."""
 
     __tablename__ = "sanbao_rule_sets"
-    __table_args__ = (sa.UniqueConstraint("code", "store_id"),)
+    __table_args__ = (
+        sa.UniqueConstraint("code", "store_id"),
+        # NULLs are distinct in the constraint above: one group-wide set per code is this index's job
+        sa.Index("uq_sanbao_rule_sets_group_code", "code", unique=True,
+                 postgresql_where=sa.text("store_id IS NULL"), sqlite_where=sa.text("store_id IS NULL")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(sa.String(16), nullable=False)  # "2013", "2022", "2022-T01"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from .models import SanbaoRuleSet
@@ -37,11 +38,18 @@ EDITABLE = ("warranty_years", "warranty_km", "period_years", "period_km", "subst
 
 
 def seed_rule_sets() -> list[SanbaoRuleSet]:
-    """Add the two regulations' group-wide sets if missing (idempotent)."""
+    """Add the two regulations' group-wide sets if missing (idempotent). Two transactions seeding at once:
+    the unique index on a group-wide code lets one win; the other's savepoint rolls back and it reads
+    the winner's rows."""
     have = set(db.session.scalars(sa.select(SanbaoRuleSet.code).where(SanbaoRuleSet.store_id.is_(None))))
     added = [SanbaoRuleSet(**s) for s in SEEDS if s["code"] not in have]
-    db.session.add_all(added)
-    db.session.flush()
+    if not added:
+        return []
+    try:
+        with db.session.begin_nested():
+            db.session.add_all(added)
+    except IntegrityError:
+        return []
     return added
 
 

@@ -51,6 +51,8 @@ def upgrade():
         sa.UniqueConstraint('code', 'store_id', name=op.f('uq_sanbao_rule_sets_code_store_id')),
     )
     op.create_index(op.f('ix_sanbao_rule_sets_store_id'), 'sanbao_rule_sets', ['store_id'], unique=False)
+    op.create_index('uq_sanbao_rule_sets_group_code', 'sanbao_rule_sets', ['code'], unique=True,
+                    postgresql_where=sa.text('store_id IS NULL'), sqlite_where=sa.text('store_id IS NULL'))
     op.create_table(
         'sanbao_episodes',
         sa.Column('id', sa.Integer(), nullable=False),
