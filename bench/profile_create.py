@@ -11,6 +11,10 @@ cProfile (or pyinstrument), against a throw-away PostgreSQL database and Redis d
     … --ab-epoch [--batches 10]  no profiler: batches alternating the SLA epoch's own read (as shipped) and
                       no read at all (the process's last epoch reused — unsafe, a measurement only: the
                       most any way of saving that round trip could win)
+    … --sender [-n 500]  the RQ worker's side: N creations (each leaves a "complaint received" draft), then
+                      the batch sender's work (`messaging.sending.send_due`, batches of MESSAGING_SEND_BATCH in
+                      one transaction each, as `send_due_messages` runs them) under cProfile: CPU and statements
+                      per message, and the top of the profile
     … --database NAME --redis-db N   (default claimdesk_profile, 13)
 """
 from __future__ import annotations
@@ -44,6 +48,7 @@ def main() -> None:
     ap.add_argument("--ab", action="store_true", help="alternate CREATION_FAST_PATH on/off per batch, no profiler")
     ap.add_argument("--ab-epoch", action="store_true",
                     help="alternate the epoch's own read and no read (measurement only), no profiler")
+    ap.add_argument("--sender", action="store_true", help="profile the batch sender's CPU per message")
     ap.add_argument("--batches", type=int, default=10, help="with --ab/--ab-epoch: batches per mode (default 10)")
     args = ap.parse_args()
 
@@ -114,6 +119,9 @@ def main() -> None:
         print(len(seen), "statements")
         print(len(sent), "Redis commands:", ", ".join(sent))
         return
+    if args.sender:
+        sender(app, args, create)
+        return
     if args.ab:
         ab(app, args, create)
         return
@@ -151,6 +159,59 @@ def main() -> None:
         batches.append((time.process_time() - t0) / args.n * 1000)
     print(json.dumps({"cpu_ms_per_creation": round(min(batches), 2),
                       "batches": [round(b, 2) for b in batches]}))
+
+
+def sender(app, args, create) -> None:
+    """The worker's CPU per message: N drafts written by N creations, then sent in batches as the sender job does
+    (its own app context and transaction per batch; quiet hours off so every message goes out now)."""
+    import sqlalchemy as sa
+
+    from claimdesk.extensions import db
+    from claimdesk.messaging import sending
+    from claimdesk.messaging.models import Message
+    app.config["MESSAGING_QUIET_HOURS"] = "0-0"
+    app.config["MESSAGING_DAILY_CAP"] = 0
+    batch = app.config["MESSAGING_SEND_BATCH"]
+
+    def drain(profile: cProfile.Profile | None) -> tuple[int, float, int]:
+        seen = []
+        with app.app_context():
+            engine = db.engine
+        listener = lambda *_a: seen.append(1)  # noqa: E731
+        sa.event.listen(engine, "before_cursor_execute", listener)
+        sent, cpu = 0, 0.0
+        while True:
+            t0 = time.process_time()
+            if profile:
+                profile.enable()
+            with app.app_context():
+                claimed = sending.send_due(batch)
+                db.session.commit()
+            if profile:
+                profile.disable()
+            cpu += time.process_time() - t0
+            sent += claimed
+            if claimed < batch:
+                break
+        sa.event.remove(engine, "before_cursor_execute", listener)
+        return sent, cpu, len(seen)
+
+    drain(None)  # the warm-up creations' messages
+    rounds = []
+    prof = cProfile.Profile()
+    for r in range(3):
+        for i in range(args.n):
+            create(i)
+        sent, cpu, stmts = drain(prof if r == 0 else None)
+        rounds.append((sent, cpu, stmts))
+    pstats.Stats(prof).sort_stats(args.sort).print_stats(args.top)
+    with app.app_context():
+        states = dict(db.session.execute(sa.select(Message.state, sa.func.count()).group_by(Message.state)).all())
+    for sent, cpu, stmts in rounds:
+        print(json.dumps({"messages": sent, "cpu_ms_per_message": round(cpu / sent * 1000, 3),
+                          "statements_per_message": round(stmts / sent, 2)}))
+    print(json.dumps({"cpu_ms_per_message_unprofiled_min": round(min(c / s * 1000 for s, c, _ in rounds[1:]), 3),
+                      "message_states": states}))
 
 
 def ab(app, args, create, mode: str = "fast_path") -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import current_app
 
 from .. import jobs
-from . import services
+from . import sending, services
 
 
 def send_due_messages() -> str:
@@ -14,7 +14,7 @@ def send_due_messages() -> str:
     messages in this job's transaction, and if the batch was full kick the next run after the commit."""
     jobs.kick_taken(services.SENDER, queue="mail")
     batch = current_app.config["MESSAGING_SEND_BATCH"]
-    claimed = services.send_due(batch)
+    claimed = sending.send_due(batch)
     if claimed >= batch:
         jobs.kick(services.SENDER, queue="mail")
     return f"{claimed} message(s)"
@@ -22,7 +22,7 @@ def send_due_messages() -> str:
 
 def send_message(message_id: int) -> str:
     """One message (jobs queued before the batch sender; nothing enqueues this any more)."""
-    return services.send(message_id)
+    return sending.send(message_id)
 
 
 def queue_for_case(case_type: str, case_id: int, kind: str, params: dict, dedupe: str) -> str:
@@ -34,7 +34,7 @@ def queue_for_case(case_type: str, case_id: int, kind: str, params: dict, dedupe
 
 @jobs.periodic(60, queue="mail")
 def dispatch_due_messages() -> int:
-    return services.dispatch_due()
+    return sending.dispatch_due()
 
 
 def queue_service_reminders() -> int:

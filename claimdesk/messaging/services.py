@@ -4,11 +4,10 @@ and the case's status link."""
 from __future__ import annotations
 
 import logging
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from .. import jobs
@@ -20,7 +19,7 @@ from ..core.workflow import REGISTRY
 from ..customers.models import Customer, Vehicle
 from ..extensions import db
 from . import links, providers, templates
-from .models import WAITING, ContactPreference, Message
+from .models import ContactPreference, Message, StatusLink
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +106,12 @@ _case_model, link_for, link_url, link_state = links._case_model, links.link_for,
 resolve_link, revoke_link, links_of = links.resolve_link, links.revoke_link, links.links_of
 
 
+def _case_of(msg: Message):
+    if not msg.case_type:
+        return None
+    return db.session.get(_case_model(msg.case_type), msg.case_id)
+
+
 # --- queueing ------------------------------------------------------------------------------------
 def _channel_and_recipient(customer: Customer, pref: ContactPreference | None) -> tuple[str, str]:
     if pref is not None and pref.channel == "wechat" and pref.wechat_openid:
@@ -147,14 +152,15 @@ SENDER = "claimdesk.messaging.jobs.send_due_messages"
 
 
 def _fill(msg: Message, case, customer: Customer, pref: ContactPreference | None, params: dict | None,
-          with_link: bool) -> None:
-    """The message's channel, recipient, template and text, from the case and the customer as they are."""
+          link: StatusLink | None, tpl: dict) -> None:
+    """The message's channel, recipient, template and text, from the case and the customer as they are
+    (`tpl`: `templates.current` of the message's kind and language; `link`: the case's status link, if the
+    message carries one)."""
     msg.channel, msg.recipient = _channel_and_recipient(customer, pref)
     values = case_params(case)
-    if with_link:
-        values["link"] = link_url(link_for(case))
+    if link is not None:
+        values["link"] = link_url(link)
     values.update(params or {})
-    tpl = templates.current(msg.kind, msg.locale)
     msg.template_code = tpl["wechat_template_id"] if msg.channel == "wechat" else tpl["sms_template_code"]
     msg.params = {k: v for k, v in values.items() if k in templates.PLACEHOLDERS}
     msg.body = templates.render_body(tpl["body"], values)
@@ -174,7 +180,8 @@ def queue_message(case, kind: str, params: dict | None = None, *, dedupe: str, a
     pref = preference(customer.id)
     msg = Message(store_id=case.store_id, customer_id=customer.id, case_type=case.CASE_TYPE, case_id=case.id,
                   kind=kind, locale="zh", dedupe_key=key, created_at=now())
-    _fill(msg, case, customer, pref, params, with_link)
+    _fill(msg, case, customer, pref, params, link_for(case) if with_link else None,
+          templates.current(kind, msg.locale))
     reason = None
     if pref is not None and pref.opted_out_at is not None:
         reason = "opted_out"
@@ -216,11 +223,6 @@ def is_draft(msg: Message) -> bool:
     return msg.body == ""
 
 
-def render_draft(msg: Message, case) -> None:
-    customer = db.session.get(Customer, msg.customer_id)
-    _fill(msg, case, customer, preference(customer.id), dict(msg.params or {}), True)
-
-
 def schedule_send(msg: Message) -> None:
     """After commit: a message due now kicks the batch sender (one job for a burst of them); one due later
     (held until morning, a retry's backoff) gets a sender run at that second, shared by every message
@@ -230,160 +232,6 @@ def schedule_send(msg: Message) -> None:
         jobs.enqueue(SENDER, job_id=f"messages-due-{int(at.timestamp())}", at=at, queue="mail", retry=False)
     else:
         jobs.kick(SENDER, queue="mail")
-
-
-# --- sending -------------------------------------------------------------------------------------
-def _quiet_hours() -> tuple[int, int]:
-    start, end = current_app.config["MESSAGING_QUIET_HOURS"].split("-")
-    return int(start), int(end)
-
-
-def next_allowed(local: datetime) -> datetime | None:
-    """None if an SMS may go at this local time, else the local time the quiet hours end."""
-    start, end = _quiet_hours()
-    hour = local.hour
-    quiet = (hour >= start or hour < end) if start > end else (start <= hour < end)
-    if not quiet:
-        return None
-    day = local.date() if hour < end else local.date() + timedelta(days=1)
-    return datetime.combine(day, time(end), tzinfo=local.tzinfo)
-
-
-def _sent_today(msg: Message, local: datetime) -> int:
-    midnight = datetime.combine(local.date(), time(0), tzinfo=local.tzinfo)
-    return db.session.scalar(sa.select(sa.func.count()).select_from(Message).where(
-        Message.customer_id == msg.customer_id, Message.state == "sent", Message.sent_at >= midnight,
-        Message.id != msg.id)) or 0
-
-
-def _case_of(msg: Message):
-    if not msg.case_type:
-        return None
-    return db.session.get(_case_model(msg.case_type), msg.case_id)
-
-
-def _hold(msg: Message, reason: str, until: datetime, case) -> str:
-    changed = msg.state != "held" or msg.reason != reason
-    msg.state, msg.reason, msg.next_attempt_at = "held", reason, until
-    if changed and case is not None:
-        events.record(case, kind="message", action="message_held", data=_event_data(msg, reason=reason, due_at=until))
-    db.session.flush()
-    schedule_send(msg)
-    return f"held ({reason})"
-
-
-def send(message_id: int) -> str:
-    """Send one message now if it is due (tests, and send jobs queued before the batch sender): lock it,
-    then as `send_due` does for each message it claims."""
-    stmt = sa.select(Message).where(Message.id == message_id)
-    if db.session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update()  # this and a batch sender never send the same message twice
-    msg = db.session.scalar(stmt)
-    if msg is None or msg.state not in WAITING:
-        return "nothing to do"
-    return _send_claimed(msg)
-
-
-def _send_claimed(msg: Message) -> str:
-    """Re-check the message's rules, hand it to the provider, record the outcome.
-
-    The provider's failure never touches the case: the message is marked retrying (and sent again after
-    the next backoff interval) or failed, and the timeline shows it.
-    """
-    t = now()
-    if msg.next_attempt_at is not None and utc(msg.next_attempt_at) > t:
-        return "not yet"
-    case = _case_of(msg)
-    if is_draft(msg):
-        if case is None:
-            raise LookupError(f"the case of draft message {msg.id} is gone")
-        render_draft(msg, case)
-    pref = preference(msg.customer_id)
-    if pref is not None and (pref.opted_out_at is not None or pref.consent is False):
-        msg.state, msg.reason = "skipped", "opted_out" if pref.opted_out_at else "no_consent"
-        if case is not None:
-            events.record(case, kind="message", action="message_skipped", data=_event_data(msg, reason=msg.reason))
-        db.session.flush()
-        return "skipped"
-    store = db.session.get(Store, msg.store_id)
-    local = t.astimezone(ZoneInfo(store.timezone))
-    if msg.channel == "sms":
-        until = next_allowed(local)
-        if until is not None:
-            return _hold(msg, "quiet_hours", until, case)
-    cap = current_app.config["MESSAGING_DAILY_CAP"]
-    if cap and _sent_today(msg, local) >= cap:
-        start, end = _quiet_hours()
-        tomorrow = datetime.combine(local.date() + timedelta(days=1), time(end if start > end else 0),
-                                    tzinfo=local.tzinfo)
-        return _hold(msg, "daily_cap", tomorrow, case)
-    provider = providers.for_channel(msg.channel)
-    result = provider.send(msg)
-    msg.attempts += 1
-    msg.provider = provider.name
-    delays = current_app.config["MESSAGING_RETRY_SECONDS"]
-    if result.outcome == "sent":
-        msg.state, msg.reason, msg.sent_at, msg.provider_ref = "sent", None, t, (result.ref or "")[:128] or None
-        msg.next_attempt_at = None
-        action = "message_sent"
-    elif result.outcome == "retry" and msg.attempts <= len(delays):
-        msg.state, msg.reason, msg.last_error = "retrying", "provider_busy", (result.error or "")[:255]
-        msg.next_attempt_at = t + timedelta(seconds=delays[msg.attempts - 1])
-        action = "message_retrying"
-    else:
-        msg.state, msg.reason, msg.last_error = "failed", "provider_error", (result.error or "")[:255]
-        msg.next_attempt_at = None
-        action = "message_failed"
-    log.info("message %s (%s, %s to %s) via %s: %s %s", msg.id, msg.kind, msg.channel,
-             providers.mask_recipient(msg.channel, msg.recipient), provider.name, result.outcome, result.error or "")
-    if case is not None:
-        events.record(case, kind="message", action=action, data=_event_data(
-            msg, provider=provider.name, attempt=msg.attempts, error=result.error if action != "message_sent" else None,
-            due_at=msg.next_attempt_at))
-    db.session.flush()
-    if msg.state == "retrying":
-        schedule_send(msg)
-    return msg.state
-
-
-def _due(t: datetime):
-    return sa.and_(Message.state.in_(WAITING),
-                   sa.or_(Message.next_attempt_at.is_(None), Message.next_attempt_at <= t))
-
-
-def send_due(limit: int) -> int:
-    """The batch sender's work: claim up to `limit` due messages, oldest first, and send each, all in the
-    caller's one transaction. Returns how many it claimed.
-
-    On PostgreSQL the claim is `FOR UPDATE SKIP LOCKED`: two senders (two workers, a kicked run and the
-    sweep's) take different messages and never send one twice; elsewhere (SQLite: one writer) a plain
-    read. Each message runs in a savepoint: an unexpected error fails that message alone (`send_error`,
-    logged) and keeps the others' outcomes — a message the provider took is never sent again.
-    """
-    stmt = sa.select(Message).where(_due(now())).order_by(Message.id).limit(limit)
-    if db.session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update(skip_locked=True)
-    claimed = db.session.scalars(stmt).all()
-    for msg in claimed:
-        try:
-            with db.session.begin_nested():
-                _send_claimed(msg)
-        except Exception as exc:  # noqa: BLE001 — one message's bug must not resend the batch
-            log.exception("message %s could not be sent", msg.id)
-            msg.state, msg.reason, msg.next_attempt_at = "failed", "send_error", None
-            msg.last_error = f"{type(exc).__name__}: {exc}"[:255]
-            db.session.flush()
-    return len(claimed)
-
-
-def dispatch_due(limit: int = 500) -> int:
-    """The safety net (every minute): if messages are due (a kick lost with Redis, a worker that died
-    holding them, a held message's time come), enqueue a sender run. Returns how many are due (≤ limit)."""
-    due = db.session.scalar(sa.select(sa.func.count()).select_from(
-        sa.select(Message.id).where(_due(now())).limit(limit).subquery())) or 0
-    if due:
-        jobs.enqueue_now(SENDER, job_id="messages-sweep", queue="mail", retry=False)
-    return due
 
 
 def service_reminders(days_ahead: int = 7) -> int:

@@ -11,7 +11,7 @@ from claimdesk.core import clock, uow
 from claimdesk.core.models import CaseEvent
 from claimdesk.extensions import db
 from claimdesk.messaging import jobs as messaging_jobs
-from claimdesk.messaging import providers, services
+from claimdesk.messaging import providers, sending, services
 from claimdesk.messaging.models import Message
 from tests.complaints.factories import open_complaint
 from tests.factories import CustomerFactory
@@ -69,13 +69,13 @@ def test_one_message_s_error_fails_it_alone(monkeypatch, daytime, clerk, caplog)
         return real_send(self, msg)
 
     monkeypatch.setattr(providers.Outbox, "send", send)
-    assert services.send_due(10) == 3
+    assert sending.send_due(10) == 3
     uow.commit()
     assert [m.state for m in messages(kind="complaint_received")] == ["sent", "failed", "sent"]
     assert broken.reason == "send_error" and "template bug" in broken.last_error
     assert message_events(complaints[1]) == []  # its savepoint (nothing half-recorded) was rolled back
     assert "could not be sent" in caplog.text
-    assert services.send_due(10) == 0  # failed is final: not claimed again
+    assert sending.send_due(10) == 0  # failed is final: not claimed again
 
 
 def test_a_draft_follows_the_customer_s_channel_and_opt_out(daytime, clerk):
@@ -83,7 +83,7 @@ def test_a_draft_follows_the_customer_s_channel_and_opt_out(daytime, clerk):
     services.set_preference(wechat, {"channel": "wechat", "wechat_openid": "oWX123"})
     services.opt_out(opted.id, "sms_reply")
     a, b = open_complaint(clerk, wechat), open_complaint(clerk, opted)
-    assert services.send_due(10) == 2
+    assert sending.send_due(10) == 2
     uow.commit()
     to_wechat, to_opted = messages(kind="complaint_received")
     assert (to_wechat.state, to_wechat.channel, to_wechat.recipient) == ("sent", "wechat", "oWX123")
@@ -96,15 +96,15 @@ def test_quiet_hours_hold_drafts_and_schedule_one_morning_run(clerk):
     for _ in range(2):
         open_complaint(clerk)
     jobs.get_queue("mail").empty()
-    assert services.send_due(10) == 2
+    assert sending.send_due(10) == 2
     uow.commit()
     assert {(m.state, m.reason) for m in messages(kind="complaint_received")} == {("held", "quiet_hours")}
     morning = at_local(8, 0, day=8)
     scheduled = jobs.get_queue("mail").scheduled_job_registry.get_job_ids()
     assert scheduled == [f"messages-due-{int(morning.timestamp())}"]  # one run for both
-    assert services.send_due(10) == 0  # not due before the morning
+    assert sending.send_due(10) == 0  # not due before the morning
     clock.set_now(morning)
-    assert services.send_due(10) == 2
+    assert sending.send_due(10) == 2
     uow.commit()
     assert {m.state for m in messages(kind="complaint_received")} == {"sent"}
 
@@ -117,7 +117,7 @@ def test_two_senders_claim_different_messages(committed_db, daytime, clerk):
     uow.commit()
     with db.engine.connect() as other:  # another sender holds the first message
         other.execute(sa.text("SELECT id FROM messages WHERE id = :id FOR UPDATE"), {"id": first.id})
-        assert services.send_due(10) == 1  # SKIP LOCKED: it takes the second, does not wait
+        assert sending.send_due(10) == 1  # SKIP LOCKED: it takes the second, does not wait
         uow.commit()
         other.rollback()
     states = dict(db.session.execute(sa.select(Message.id, Message.state)).all())

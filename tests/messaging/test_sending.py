@@ -13,7 +13,7 @@ from claimdesk import jobs
 from claimdesk.core import clock, uow
 from claimdesk.core.models import CaseEvent
 from claimdesk.extensions import db
-from claimdesk.messaging import services
+from claimdesk.messaging import sending, services
 from claimdesk.messaging.models import ContactPreference
 from claimdesk.workorders.workflow import WF
 from tests.messaging.conftest import EXTRA_A, at_local, messages, request_extra
@@ -44,7 +44,7 @@ def test_extra_work_request_queues_a_message_with_the_status_link(wo_in_repair, 
     assert msg.recipient == wo_in_repair.customer.phone
     assert mail_jobs() == [services.SENDER]  # the batch sender, kicked after the commit
     assert timeline_actions(wo_in_repair) == []  # on the timeline when it goes out
-    assert services.send(msg.id) == "sent"
+    assert sending.send(msg.id) == "sent"
     uow.commit()
     assert msg.provider == "outbox" and msg.sent_at is not None
     assert timeline_actions(wo_in_repair) == ["message_sent"]
@@ -75,16 +75,16 @@ def test_quiet_hours_hold_sms_until_morning(wo_in_repair, mover):
     request_extra(mover, wo_in_repair)
     [msg] = messages(kind="extra_work_approval")
     clock.set_now(at_local(22, 30))
-    assert services.send(msg.id) == "held (quiet_hours)"
+    assert sending.send(msg.id) == "held (quiet_hours)"
     uow.commit()
     assert msg.state == "held" and msg.reason == "quiet_hours"
     assert msg.next_attempt_at == at_local(8, 0, day=8)
     clock.set_now(at_local(7, 59, day=8))
-    assert services.send(msg.id) == "not yet"
-    assert services.dispatch_due() == 0
+    assert sending.send(msg.id) == "not yet"
+    assert sending.dispatch_due() == 0
     clock.set_now(at_local(8, 0, day=8))
-    assert services.dispatch_due() == 1
-    assert services.send(msg.id) == "sent"
+    assert sending.dispatch_due() == 1
+    assert sending.send(msg.id) == "sent"
     assert "message_held" in timeline_actions(wo_in_repair)
 
 
@@ -94,7 +94,7 @@ def test_quiet_hours_do_not_hold_wechat(wo_in_repair, mover):
     [msg] = messages(kind="extra_work_approval")
     assert msg.channel == "wechat"
     clock.set_now(at_local(23))
-    assert services.send(msg.id) == "sent"
+    assert sending.send(msg.id) == "sent"
 
 
 def test_opt_out_reply_skips_later_messages(wo_in_repair, mover):
@@ -104,7 +104,7 @@ def test_opt_out_reply_skips_later_messages(wo_in_repair, mover):
     assert services.inbound_sms(phone, "hello") == 0
     assert services.inbound_sms(phone, " td ") == 1  # 回复TD退订
     uow.commit()
-    assert services.send(first.id) == "skipped"  # queued before the opt-out: not sent either
+    assert sending.send(first.id) == "skipped"  # queued before the opt-out: not sent either
     jobs.connection().flushdb()  # the first message's kick
     request_extra(mover, wo_in_repair, lines=[EXTRA_A])
     second = messages(kind="extra_work_approval")[-1]
@@ -126,10 +126,10 @@ def test_daily_cap_holds_the_rest_until_tomorrow(app, monkeypatch, wo_in_repair)
     monkeypatch.setitem(app.config, "MESSAGING_DAILY_CAP", 2)
     sent = [services.queue_message(wo_in_repair, "car_ready", {}, dedupe=f"d{i}") for i in range(3)]
     uow.commit()
-    assert [services.send(m.id) for m in sent] == ["sent", "sent", "held (daily_cap)"]
+    assert [sending.send(m.id) for m in sent] == ["sent", "sent", "held (daily_cap)"]
     assert sent[2].next_attempt_at == at_local(8, 0, day=8)
     clock.set_now(at_local(8, 5, day=8))
-    assert services.send(sent[2].id) == "sent"
+    assert sending.send(sent[2].id) == "sent"
 
 
 def test_the_same_event_never_queues_twice(wo_in_repair):
@@ -141,8 +141,8 @@ def test_the_same_event_never_queues_twice(wo_in_repair):
 def test_phone_numbers_are_masked_in_logs_and_timeline(wo_in_repair, mover, caplog):
     request_extra(mover, wo_in_repair)
     [msg] = messages(kind="extra_work_approval")
-    caplog.set_level("INFO", logger="claimdesk.messaging.services")
-    services.send(msg.id)
+    caplog.set_level("INFO", logger="claimdesk.messaging.sending")
+    sending.send(msg.id)
     phone = msg.recipient
     assert phone not in caplog.text and f"{phone[:3]}****{phone[-4:]}" in caplog.text
     data = [e.data for e in db.session.scalars(sa.select(CaseEvent).where(CaseEvent.kind == "message"))]
@@ -169,7 +169,7 @@ def test_provider_failure_retries_with_backoff_and_leaves_the_case_alone(aliyun,
     for _ in states:
         if msg.next_attempt_at is not None:
             clock.set_now(msg.next_attempt_at)
-        seen.append(services.send(msg.id))
+        seen.append(sending.send(msg.id))
         uow.commit()
     assert seen == states
     assert wo_in_repair.version == version and wo_in_repair.state == "in_repair"  # the case is untouched
@@ -191,7 +191,7 @@ def test_retry_backoff_grows(aliyun, app, wo_in_repair):
     gaps = []
     for _ in range(3):
         start = clock.now()
-        services.send(msg.id)
+        sending.send(msg.id)
         gaps.append((msg.next_attempt_at - start).total_seconds())
         clock.set_now(msg.next_attempt_at)
     assert gaps == [float(s) for s in app.config["MESSAGING_RETRY_SECONDS"][:3]]
@@ -200,7 +200,7 @@ def test_retry_backoff_grows(aliyun, app, wo_in_repair):
 
 def test_delivery_report_recorded_on_the_timeline(wo_in_repair):
     msg = services.queue_message(wo_in_repair, "car_ready", {}, dedupe="dr")
-    services.send(msg.id)
+    sending.send(msg.id)
     assert services.delivery_report(msg.id, True, None)
     assert msg.reason == "delivered"
     assert timeline_actions(wo_in_repair)[-1] == "message_delivered"
@@ -213,18 +213,18 @@ def test_sweep_re_enqueues_a_message_redis_lost(wo_in_repair, queue_conn):
     uow.commit()
     queue_conn.flushdb()  # the kick and its job are lost
     clock.set_now(clock.now() + timedelta(minutes=1))
-    assert services.dispatch_due() == 1
+    assert sending.dispatch_due() == 1
     assert mail_jobs() == [services.SENDER]
     assert messaging_jobs.send_due_messages() == "1 message(s)"
     uow.commit()
     assert msg.state == "sent"
-    assert services.dispatch_due() == 0
+    assert sending.dispatch_due() == 0
 
 
 def test_provider_pushes_replies_and_receipts(app, client, monkeypatch, wo_in_repair):
     monkeypatch.setitem(app.config, "MESSAGING_HOOK_TOKEN", "s3cret")
     msg = services.queue_message(wo_in_repair, "car_ready", {}, dedupe="hook")
-    services.send(msg.id)
+    sending.send(msg.id)
     uow.commit()
     phone = wo_in_repair.customer.phone
     assert client.post("/api/v1/messaging/hooks/wrong/aliyun/sms-up", json=[]).status_code == 404
