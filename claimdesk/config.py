@@ -144,6 +144,9 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         "MESSAGING_DAILY_CAP": int(_env("MESSAGING_DAILY_CAP", "5")),
         "MESSAGING_QUIET_HOURS": _env("MESSAGING_QUIET_HOURS", "21-8"),  # store time, SMS only
         "MESSAGING_SEND_BATCH": int(_env("MESSAGING_SEND_BATCH", "50")),  # messages per sender job
+        # a message due now goes out this many seconds later, with the others due in that window (one sender
+        # run per window, not one per message: each run costs the worker a fork and a connection)
+        "MESSAGING_SEND_DELAY_SECONDS": float(_env("MESSAGING_SEND_DELAY_SECONDS", "1")),
         "MESSAGING_RETRY_SECONDS": [int(x) for x in _env("MESSAGING_RETRY_SECONDS", "60,300,1800,7200").split(",")],
         "PUBLIC_BASE_URL": _env("PUBLIC_BASE_URL", "http://localhost:5000"),
         "STATUS_LINK_DAYS_AFTER_CLOSE": int(_env("STATUS_LINK_DAYS_AFTER_CLOSE", "14")),

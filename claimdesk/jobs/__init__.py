@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 
 from flask import current_app, has_app_context
@@ -161,7 +161,7 @@ def _kick_flag(func: str, queue: str) -> str:
     return f"{queue_name(queue)}:kick:{func}"
 
 
-def kick(func: str, *, queue: str = "default") -> None:
+def kick(func: str, *, queue: str = "default", delay: float = 0) -> None:
     """After the current transaction commits, make sure a run of the batch job `func` (a dotted name,
     no arguments) is coming — enqueued once per transaction, and once for a whole burst of them.
 
@@ -169,15 +169,21 @@ def kick(func: str, *, queue: str = "default") -> None:
     flag set and send nothing more (one Redis command each) until the job starts and takes the flag
     (`kick_taken`) — before it reads its work, so a commit either finds the flag gone and kicks again,
     or is already visible to the job's read. A rollback kicks nothing. The job itself must find its
-    work in the database (the rows are the truth; a kick only says "look now")."""
-    uow.after_commit(lambda: _safe_kick(func, queue), key=("kick", func, queue))
+    work in the database (the rows are the truth; a kick only says "look now").
+
+    `delay` (seconds): the run starts that much later, so a burst of commits in that window is one
+    run's batch instead of many small ones (each run of a job costs its worker a fork, a database
+    connection and RQ's bookkeeping); the flag stays set meanwhile, so the burst's kicks stay one
+    Redis command each."""
+    uow.after_commit(lambda: _safe_kick(func, queue, delay), key=("kick", func, queue))
 
 
-def kick_now(func: str, *, queue: str = "default") -> bool:
+def kick_now(func: str, *, queue: str = "default", delay: float = 0) -> bool:
     """Kick at once (outside a transaction). True if this call enqueued the job."""
     if not connection().set(_kick_flag(func, queue), "1", nx=True, ex=KICK_TTL):
         return False
-    enqueue_now(func, queue=queue, retry=False)
+    at = datetime.now(timezone.utc) + timedelta(seconds=delay) if delay > 0 else None
+    enqueue_now(func, queue=queue, retry=False, at=at)
     return True
 
 
@@ -186,9 +192,9 @@ def kick_taken(func: str, *, queue: str = "default") -> None:
     connection().delete(_kick_flag(func, queue))
 
 
-def _safe_kick(func: str, queue: str) -> None:
+def _safe_kick(func: str, queue: str, delay: float = 0) -> None:
     try:
-        kick_now(func, queue=queue)
+        kick_now(func, queue=queue, delay=delay)
     except Exception as exc:  # Redis down: the rows are committed; the periodic sweep catches up.
         log.warning("kick of %s failed (%s); the sweep will pick it up", func, exc)
 

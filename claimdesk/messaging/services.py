@@ -8,6 +8,7 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from .. import jobs
@@ -214,7 +215,7 @@ def draft_for_new_case(case, kind: str, params: dict | None = None, *, dedupe: s
                   params=dict(params or {}), state="queued", attempts=0, created_at=now(),
                   dedupe_key=f"{kind}:{case.CASE_TYPE}:{case.id}:{dedupe}"[:120])
     db.session.add(msg)
-    jobs.kick(SENDER, queue="mail")
+    kick_sender()
     return msg
 
 
@@ -231,7 +232,12 @@ def schedule_send(msg: Message) -> None:
     if at is not None and at > now():
         jobs.enqueue(SENDER, job_id=f"messages-due-{int(at.timestamp())}", at=at, queue="mail", retry=False)
     else:
-        jobs.kick(SENDER, queue="mail")
+        kick_sender()
+
+
+def kick_sender() -> None:
+    """After commit: a sender run MESSAGING_SEND_DELAY_SECONDS from now (one for every message due by then)."""
+    jobs.kick(SENDER, queue="mail", delay=current_app.config["MESSAGING_SEND_DELAY_SECONDS"])
 
 
 def service_reminders(days_ahead: int = 7) -> int:

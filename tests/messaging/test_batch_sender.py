@@ -3,6 +3,8 @@
 next run when its batch was full; one message's error fails that message alone."""
 from __future__ import annotations
 
+import time
+
 import pytest
 import sqlalchemy as sa
 
@@ -24,20 +26,34 @@ def mail_jobs() -> list[str]:
     return [j.func_name for j in q.job_class.fetch_many(ids, connection=q.connection) if j is not None]
 
 
+def clear_mail() -> None:
+    q = jobs.get_queue("mail")
+    q.empty()
+    for job_id in q.scheduled_job_registry.get_job_ids():
+        q.scheduled_job_registry.remove(job_id, delete_job=True)
+
+
 def message_events(case) -> list[str]:
     return list(db.session.scalars(sa.select(CaseEvent.action).where(
         CaseEvent.case_type == case.CASE_TYPE, CaseEvent.case_id == case.id, CaseEvent.kind == "message")
         .order_by(CaseEvent.id)))
 
 
-def test_a_burst_of_creations_kicks_one_sender_run(daytime, clerk):
+def test_a_burst_of_creations_kicks_one_sender_run(app, daytime, clerk):
+    before = time.time()
     complaints = [open_complaint(clerk) for _ in range(5)]  # five requests, five commits
     assert mail_jobs() == [services.SENDER]  # one job, not one (or two) per complaint
+    # … due MESSAGING_SEND_DELAY_SECONDS after the first commit: the burst's messages in one run
+    registry = jobs.get_queue("mail").scheduled_job_registry
+    [job_id] = registry.get_job_ids()
+    due = registry.get_scheduled_time(job_id)
+    delay = app.config["MESSAGING_SEND_DELAY_SECONDS"]
+    assert delay > 0 and before + delay - 1 <= due.timestamp() <= time.time() + delay + 1
     assert messaging_jobs.send_due_messages() == "5 message(s)"
     uow.commit()
     assert {m.state for m in messages(kind="complaint_received")} == {"sent"}
     assert all(message_events(c) == ["message_sent"] for c in complaints)
-    jobs.get_queue("mail").empty()
+    clear_mail()
     open_complaint(clerk)  # the run took the kick: the next commit kicks again
     assert mail_jobs() == [services.SENDER]
 
@@ -46,12 +62,12 @@ def test_a_full_batch_kicks_the_next_run(app, monkeypatch, daytime, clerk):
     monkeypatch.setitem(app.config, "MESSAGING_SEND_BATCH", 2)
     for _ in range(3):
         open_complaint(clerk)
-    jobs.get_queue("mail").empty()
+    clear_mail()
     assert messaging_jobs.send_due_messages() == "2 message(s)"
     assert mail_jobs() == []  # kicked after the commit only
     uow.commit()
     assert mail_jobs() == [services.SENDER]
-    jobs.get_queue("mail").empty()
+    clear_mail()
     assert messaging_jobs.send_due_messages() == "1 message(s)"
     uow.commit()
     assert mail_jobs() == []  # the batch was not full: done
@@ -95,7 +111,7 @@ def test_quiet_hours_hold_drafts_and_schedule_one_morning_run(clerk):
     clock.set_now(at_local(22, 30))
     for _ in range(2):
         open_complaint(clerk)
-    jobs.get_queue("mail").empty()
+    clear_mail()
     assert sending.send_due(10) == 2
     uow.commit()
     assert {(m.state, m.reason) for m in messages(kind="complaint_received")} == {("held", "quiet_hours")}
