@@ -99,7 +99,8 @@ def test_a_warranty_decision_raises_the_alert_once_and_later_actions_do_not_agai
     mover.to(wo, "in_repair")
     assert builds == []
     assert jobs.sweep() == 0  # the safety net finds nothing new either
-    notices = [n for n in db.session.scalars(sa.select(Notification).where(Notification.user_id == manager.id))
+    notices = [n for n in db.session.scalars(sa.select(Notification)
+                                             .where(Notification.user_id == manager.id))
                if n.data.get("condition") == "repair_days"]
     assert [n.data["level"] for n in notices] == ["warning"]
     clock.set_now(None)
@@ -131,8 +132,9 @@ def test_confirming_a_job_gives_its_open_comeback_the_same_problem(car, advisor,
     first = _open(advisor, car)
     mover.to(first, "delivered")  # paid by the customer: not proposed as a quality repair
     clock.set_now(cst(2025, 6, 20, 9, 0))
-    again = open_work_order(advisor, {"customer_id": car.customer_id, "vehicle_id": car.id, "mileage_km": 12500,
-                                      "customer_description": "Again", "parent_id": first.id})
+    again = open_work_order(advisor, {"customer_id": car.customer_id, "vehicle_id": car.id,
+                                      "mileage_km": 12500, "customer_description": "Again",
+                                      "parent_id": first.id})
     uow.commit()
     mover.run(again, "estimate", lines=[{**LABOUR, "pay_type": "warranty"}])
     mover.to(again, "in_repair")
