@@ -36,7 +36,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
 FILE_RANK = {"models": 0, "schemas": 1, "workflow": 2, "services": 3, "queries": 3,
              # verbs split out of a services.py by responsibility: beside it (services imports them)
              "insurers": 3, "checklist": 3, "payout": 3, "repair": 3, "campaigns": 3, "rules": 3, "evidence": 3,
-             "money": 3, "sending": 3, "presenters": 4,
+             "money": 3, "sending": 3, "changes": 3, "presenters": 4,
              "api": 5, "views": 5, "jobs": 5, "demo": 6, "__init__": 7}
 
 

@@ -4,14 +4,13 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_babel import lazy_gettext as _l
 from flask_smorest import Blueprint
-from flask_smorest.fields import Upload
 from marshmallow import Schema, fields
 
 from ..auth.permissions import get_or_404, require, require_group_wide
 from ..cases.api import register_case_routes
-from ..core.errors import Conflict
 from ..core.http import page_schema, paginate
 from ..documents import services as documents
+from ..documents.api import upload_route
 from . import insurers, queries, services
 from .models import Claim, Insurer
 from .presenters import ClaimOut
@@ -119,10 +118,6 @@ def checklist_payload(claim: Claim) -> dict:
             "documents": documents.documents_of(claim)}
 
 
-class ClaimUploadFiles(Schema):
-    file = Upload(required=True)
-
-
 @blp.route("/claims/<int:claim_id>/documents")
 class ClaimDocuments(MethodView):
     @blp.response(200, ClaimChecklistOut)
@@ -131,11 +126,7 @@ class ClaimDocuments(MethodView):
         user = require("claims.read")
         return checklist_payload(get_or_404(Claim, claim_id, user))
 
-    @blp.arguments(ClaimUploadForm, location="form")
-    @blp.arguments(ClaimUploadFiles, location="files")
-    @blp.response(201, ClaimUploadOut)
-    @blp.alt_response(413, description="The file is larger than the upload limit.")
-    @blp.alt_response(415, description="Not a PDF, JPEG or PNG (checked by content, not by name).")
+    @upload_route(blp, ClaimUploadForm, ClaimUploadOut)
     def post(self, form, files, claim_id):
         """Upload a scan or photo (multipart: `kind`, `file`); the checklist item becomes `received`."""
         user = require("claims.read")
@@ -146,12 +137,10 @@ class ClaimDocuments(MethodView):
 
 def upload(claim: Claim, form: dict, file, user) -> dict:
     """Store the file and mark its checklist item received (a new file always needs checking again)."""
-    if claim.state in WF.final_states:
-        raise Conflict(str(_l("The claim is %(state)s; no more documents are taken.", state=claim.state)),
-                       code="invalid_state")
-    doc = documents.save_upload(user, claim, form["kind"], file)
-    WF.perform(claim, "collect_document", {"kind": form["kind"], "status": "received", "document_id": doc.id,
-                                           "note": form.get("note")}, user)
+    doc = documents.attach_upload(
+        claim, WF, "collect_document", form["kind"], file, user,
+        {"status": "received", "note": form.get("note")},
+        closed=str(_l("The claim is %(state)s; no more documents are taken.", state=claim.state)))
     return {"document": doc, "item": claim.checklist_item(form["kind"]), "claim_version": claim.version}
 
 

@@ -15,7 +15,7 @@ from ..auth.models import User
 from ..auth.permissions import can, get_or_404, may_edit_group_wide, require, require_group_wide
 from ..auth.services import store_staff
 from ..core import events
-from ..core.errors import DomainError, ValidationFailed
+from ..core.errors import DomainError
 from ..core.http import paginate
 from ..core.templating import nav_item
 from ..core.web import (
@@ -24,13 +24,13 @@ from ..core.web import (
     HOME_PANELS,
     NUMBER_LOOKUPS,
     case_url,
-    go_back,
     refuse,
     run_form_action,
     staff_blueprint,
 )
 from ..customers.models import Customer
 from ..documents import services as documents
+from ..documents.views import upload_from_form
 from ..extensions import db
 from . import presenters, queries, repair, services
 from .api import upload as api_upload
@@ -229,19 +229,12 @@ def act(case_id: int, action: str):
 
 @bp.route("/<int:case_id>/documents", methods=["POST"])
 def upload(case_id: int):
-    claim = _claim(case_id)
-    user = require("documents.upload")
-    back = url_for("claims.detail", case_id=claim.id) + "#documents"
-    file = request.files.get("file")
-    kind = request.form.get("kind")
-    if file is None or not file.filename or kind not in DOCUMENT_KINDS:
-        return refuse(ValidationFailed(_("Choose the document kind and a file.")), back=back)
-    try:
-        api_upload(claim, {"kind": kind, "note": request.form.get("note") or None}, file, user)
-    except DomainError as err:
-        return refuse(err, back=back)
-    flash(_("%(doc)s uploaded; please check it and mark it verified.", doc=DOCUMENT_LABELS[kind]), "success")
-    return go_back(back)
+    return upload_from_form(
+        _claim(case_id), kinds=DOCUMENT_KINDS, field="note", upload=api_upload,
+        back=url_for("claims.detail", case_id=case_id) + "#documents",
+        choose=_("Choose the document kind and a file."),
+        done=lambda kind: _("%(doc)s uploaded; please check it and mark it verified.",
+                            doc=DOCUMENT_LABELS[kind]))
 
 
 @bp.route("/<int:case_id>/documents/print")

@@ -1,8 +1,16 @@
-"""Output schema of an uploaded document (uploads come in as multipart through each case's API)."""
+"""Output schema of an uploaded document, and the file part of an upload (uploads come in as multipart
+through each case's API)."""
 from __future__ import annotations
 
 from flask import url_for
+from flask_smorest.fields import Upload
 from marshmallow import Schema, fields
+
+
+class UploadFiles(Schema):
+    """The `file` of a case's multipart upload (its form part is the case's own schema)."""
+
+    file = Upload(required=True)
 
 
 class DocumentOut(Schema):

@@ -12,7 +12,7 @@ from flask import current_app, send_file
 from flask_babel import lazy_gettext as _l
 
 from ..auth.permissions import sees_store
-from ..core.errors import DomainError, NotFound, ValidationFailed
+from ..core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from ..extensions import db
 from .models import ACCEPTED_TYPES, Document
 
@@ -84,6 +84,18 @@ def save_upload(actor, case, kind: str, upload) -> Document:
                    uploaded_by_id=getattr(actor, "id", None))
     db.session.add(doc)
     db.session.flush()
+    return doc
+
+
+def attach_upload(case, workflow, action: str, kind: str, upload, actor, data: dict, *,
+                  closed: str) -> Document:
+    """Store an upload for `case` and record it with the case's own action (a claim's checklist item, a
+    warranty claim's evidence), which gets `kind`, `document_id` and `data`. A case in a final state takes
+    no more files: 409 with the `closed` message."""
+    if case.state in workflow.final_states:
+        raise Conflict(closed, code="invalid_state")
+    doc = save_upload(actor, case, kind, upload)
+    workflow.perform(case, action, {"kind": kind, **data, "document_id": doc.id}, actor)
     return doc
 
 

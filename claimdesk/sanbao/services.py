@@ -18,7 +18,7 @@ from ..customers.models import Vehicle
 from ..extensions import db
 from ..notifications.services import notify
 from ..workorders.models import OPEN_STATES, WorkOrder
-from . import ledger as ledgers
+from . import changes, ledger as ledgers
 from .models import SanbaoAlert, SanbaoEpisode, SanbaoRuleSet
 from .rules import EDITABLE
 from .schemas import EpisodeIn, RuleSetIn
@@ -120,6 +120,10 @@ def confirm_episode(user, wo: WorkOrder, data: dict) -> SanbaoEpisode:
     row.note = data.get("note")
     row.confirmed_at, row.confirmed_by_id = now(), user.id
     db.session.flush()
+    # its comebacks take its problem in their proposal (they are not re-proposed on every action)
+    for child in db.session.scalars(sa.select(WorkOrder).where(WorkOrder.parent_id == wo.id,
+                                                               WorkOrder.state != "reception")):
+        propose_episode(child)
     evaluate(wo.vehicle)
     return row
 
@@ -179,8 +183,13 @@ def vehicles_to_sweep() -> list[int]:
 
 
 def on_work_order_moved(wo: WorkOrder) -> None:
-    """After any work-order action: refresh its proposal and check the vehicle's thresholds."""
+    """After a work-order action that changed a fact the check reads (`changes.py`): refresh its
+    proposal and check the vehicle's thresholds. Most actions change none (a dispatch, a check, a
+    customer-paid line) and cost nothing here; the days a running repair gains with the clock are
+    the hourly sweep's."""
     if wo.id is None or wo.state == "reception":  # nothing to count before the estimate (no lines yet)
+        return
+    if not changes.take(db.session(), wo):
         return
     propose_episode(wo)
     evaluate(wo.vehicle)

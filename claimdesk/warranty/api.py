@@ -5,14 +5,13 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from flask_smorest.fields import Upload
 from marshmallow import Schema, fields
 
 from ..auth.permissions import get_or_404, require, visible_store_ids
 from ..cases.api import register_case_routes
-from ..core.errors import Conflict
 from ..core.http import page_schema, paginate
 from ..documents import services as documents
+from ..documents.api import upload_route
 from ..documents.schemas import DocumentOut
 from . import queries, rules, services
 from .models import WarrantyBrandRule, WarrantyClaim
@@ -100,10 +99,6 @@ class WarrantyClaimItem(MethodView):
 register_case_routes(blp, WF, "warranty-claims", WarrantyClaimOut, "warranty.read")
 
 
-class EvidenceFiles(Schema):
-    file = Upload(required=True)
-
-
 class EvidenceUploadOut(Schema):
     document = fields.Nested(DocumentOut)
     claim_version = fields.Integer()
@@ -112,11 +107,7 @@ class EvidenceUploadOut(Schema):
 
 @blp.route("/warranty-claims/<int:claim_id>/evidence")
 class WarrantyEvidenceUpload(MethodView):
-    @blp.arguments(WarrantyEvidenceUploadForm, location="form")
-    @blp.arguments(EvidenceFiles, location="files")
-    @blp.response(201, EvidenceUploadOut)
-    @blp.alt_response(413, description="The file is larger than the upload limit.")
-    @blp.alt_response(415, description="Not a PDF, JPEG or PNG (checked by content, not by name).")
+    @upload_route(blp, WarrantyEvidenceUploadForm, EvidenceUploadOut)
     def post(self, form, files, claim_id):
         """Upload a photo or scan as evidence (multipart: `kind`, optional `value`, `file`)."""
         user = require("warranty.read")
@@ -128,11 +119,9 @@ class WarrantyEvidenceUpload(MethodView):
 def upload(claim: WarrantyClaim, form: dict, file, user) -> dict:
     from . import evidence
 
-    if claim.state in WF.final_states:
-        raise Conflict(f"{claim.number}: {WF.state_label(claim.state)}", code="invalid_state")
-    doc = documents.save_upload(user, claim, form["kind"], file)
-    WF.perform(claim, "attach_evidence", {"kind": form["kind"], "value": form.get("value"),
-                                          "document_id": doc.id}, user)
+    doc = documents.attach_upload(claim, WF, "attach_evidence", form["kind"], file, user,
+                                  {"value": form.get("value")},
+                                  closed=f"{claim.number}: {WF.state_label(claim.state)}")
     return {"document": doc, "claim_version": claim.version, "missing_evidence": evidence.missing(claim)}
 
 

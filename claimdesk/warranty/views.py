@@ -10,7 +10,7 @@ from marshmallow import ValidationError
 
 from ..auth.permissions import can, get_or_404, require, visible_store_ids
 from ..core import events
-from ..core.errors import DomainError, ValidationFailed
+from ..core.errors import DomainError
 from ..core.http import paginate
 from ..core.templating import nav_item
 from ..core.web import (
@@ -19,12 +19,12 @@ from ..core.web import (
     HOME_PANELS,
     NUMBER_LOOKUPS,
     case_url,
-    go_back,
     refuse,
     run_form_action,
     staff_blueprint,
 )
 from ..documents import services as documents
+from ..documents.views import upload_from_form
 from ..extensions import db
 from ..workorders.models import WorkOrder
 from . import evidence, money, presenters, queries, rules, services
@@ -146,19 +146,11 @@ def act(case_id: int, action: str):
 
 @bp.route("/<int:case_id>/evidence", methods=["POST"])
 def upload(case_id: int):
-    claim = _claim(case_id)
-    user = require("documents.upload")
-    back = url_for("warranty.detail", case_id=claim.id) + "#evidence"
-    file = request.files.get("file")
-    kind = request.form.get("kind")
-    if file is None or not file.filename or kind not in EVIDENCE_KINDS:
-        return refuse(ValidationFailed(_("Choose the evidence kind and a file.")), back=back)
-    try:
-        api_upload(claim, {"kind": kind, "value": request.form.get("value") or None}, file, user)
-    except DomainError as err:
-        return refuse(err, back=back)
-    flash(_("%(kind)s uploaded.", kind=EVIDENCE_LABELS[kind]), "success")
-    return go_back(back)
+    return upload_from_form(
+        _claim(case_id), kinds=EVIDENCE_KINDS, field="value", upload=api_upload,
+        back=url_for("warranty.detail", case_id=case_id) + "#evidence",
+        choose=_("Choose the evidence kind and a file."),
+        done=lambda kind: _("%(kind)s uploaded.", kind=EVIDENCE_LABELS[kind]))
 
 
 @bp.route("/<int:case_id>/print")

@@ -142,6 +142,25 @@ def test_documents_on_the_page(client, login, advisor, claim):
     assert item.status == "verified" and item.status_by_id
 
 
+@pytest.mark.parametrize("data", [{"kind": "policy"},  # no file
+                                  {"kind": "spaceship", "file": (io.BytesIO(PDF), "a.pdf")}],  # no such kind
+                         ids=["no-file", "bad-kind"])
+def test_a_refused_upload_says_why_and_changes_nothing(client, login, advisor, claim, data):
+    from claimdesk.core import events
+    from claimdesk.documents.models import Document
+
+    login(advisor)
+    version, seen = claim.version, len(events.timeline("claim", claim.id))
+    resp = client.post(f"/claims/{claim.id}/documents", data=data, content_type="multipart/form-data")
+    assert resp.status_code == 302 and resp.headers["Location"].endswith(f"/claims/{claim.id}#documents")
+    assert "Choose the document kind and a file." in page(client, resp.headers["Location"])
+    db.session.expire_all()
+    claim = db.session.get(Claim, claim.id)
+    assert claim.version == version and len(events.timeline("claim", claim.id)) == seen
+    assert claim.checklist_item("policy").status == "missing" and claim.checklist_item("policy").document_id is None
+    assert db.session.query(Document).filter_by(case_type="claim", case_id=claim.id).count() == 0
+
+
 def test_print_list_for_the_owner(client, login, advisor, claim):
     WF.perform(claim, "collect_document", {"kind": "policy", "status": "verified"}, advisor)
     uow.commit()

@@ -56,6 +56,24 @@ def test_work_order_page_opens_a_claim_once(client, login, advisor, wo):
     assert db.session.query(WarrantyClaim).filter_by(work_order_id=wo.id).count() == 1
 
 
+@pytest.mark.parametrize("data", [{"kind": "photos"},  # no file
+                                  {"kind": "spaceship", "file": (io.BytesIO(PNG), "pump.png")}],  # no such kind
+                         ids=["no-file", "bad-kind"])
+def test_a_refused_evidence_upload_says_why_and_changes_nothing(client, login, advisor, wo, data):
+    from claimdesk.core import events
+    from claimdesk.documents.models import Document
+
+    claim = open_claim(advisor, wo)
+    login(advisor)
+    version, seen = claim.version, len(events.timeline("warranty", claim.id))
+    resp = client.post(f"/warranty/{claim.id}/evidence", data=data, content_type="multipart/form-data")
+    assert resp.status_code == 302 and resp.headers["Location"].endswith(f"/warranty/{claim.id}#evidence")
+    assert "Choose the evidence kind and a file." in page(client, resp.headers["Location"])
+    claim = fresh(claim)
+    assert claim.version == version and len(events.timeline("warranty", claim.id)) == seen
+    assert db.session.query(Document).filter_by(case_type="warranty", case_id=claim.id).count() == 0
+
+
 def test_claim_page_drives_the_claim(client, login, advisor, manager, wo):
     claim = open_claim(advisor, wo)
     login(advisor)
