@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 
+from .. import jobs
 from ..auth.models import User
 from ..auth.permissions import require
 from ..core import bulk
@@ -182,6 +183,17 @@ def vehicles_to_sweep() -> list[int]:
         WorkOrder.customer_notified_at.is_(None)).distinct()))
 
 
+def vehicles_with_episodes() -> list[int]:
+    """Vehicles with any quality repair on record: what a change of rules or of a purchase date can move
+    across a threshold without a work-order action (the daily review, and after a rule-set edit)."""
+    return list(db.session.scalars(sa.select(SanbaoEpisode.vehicle_id).where(
+        SanbaoEpisode.quality.is_(True)).distinct().order_by(SanbaoEpisode.vehicle_id)))
+
+
+#: the review of every vehicle with a quality repair (sanbao.jobs.review): daily, and after a rule-set edit
+REVIEW_JOB = "claimdesk.sanbao.jobs.review"
+
+
 def on_work_order_moved(wo: WorkOrder) -> None:
     """After a work-order action that changed a fact the check reads (`changes.py`): refresh its
     proposal and check the vehicle's thresholds. Most actions change none (a dispatch, a check, a
@@ -213,4 +225,6 @@ def update_rule_set(user, rs: SanbaoRuleSet, data: dict) -> SanbaoRuleSet:
     if bad:
         raise ValidationFailed(_s(_l("Some fields are invalid.")), fields=bad)
     db.session.flush()
+    # new thresholds can put vehicles with no repair running past a level: check them all after the commit
+    jobs.enqueue(REVIEW_JOB, job_id="sanbao-review", queue="default")
     return rs

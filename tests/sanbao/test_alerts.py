@@ -115,3 +115,26 @@ def test_a_car_without_purchase_date_raises_nothing(store, repair, manager):
     for n in range(5):
         repair(v, cst(2025, 4, 1 + n, 9, 0), cst(2025, 4, 1 + n, 15, 0))
     assert _alerts(v) == [] and _notices(manager) == []
+
+
+def test_a_lowered_threshold_reaches_a_car_with_no_repair_running(car, repair, manager):
+    """No work-order action follows a rule-set edit: the edit queues the review of every car with a quality
+    repair on record (after its commit), and the daily review fires what the new threshold reached, once."""
+    from claimdesk import jobs as queue
+    from claimdesk.sanbao.rules import rule_set_for
+
+    day = cst(2025, 4, 1, 9, 0)
+    for n in range(2):
+        repair(car, day + timedelta(days=30 * n), day + timedelta(days=30 * n, hours=5))
+    uow.commit()
+    assert [a for a in _alerts(car) if a[0] == "same_problem"] == []
+    rs = rule_set_for(car.purchase_date, car.store_id)
+    services.update_rule_set(manager, rs, {"warn_same_problem": 2})
+    default = queue.get_queue("default")
+    assert "sanbao-review" not in default.get_job_ids()  # after the commit only
+    uow.commit()
+    assert "sanbao-review" in default.get_job_ids()
+    assert jobs.review() == 1
+    assert ("same_problem", "transmission:P0741", "warning") in _alerts(car)
+    assert jobs.review() == 0  # twice: nothing new
+    assert [n.kind for n in _notices(manager)] == ["sanbao.warning"]
