@@ -15,7 +15,14 @@ from .clock import now
 NAV: list[tuple[str, object, frozenset | None]] = []
 
 
-def nav_item(endpoint: str, label, roles=None, position: int | None = None) -> None:
+#: endpoints of configuration pages: listed after the everyday ones, set apart
+SETTINGS_NAV: set[str] = set()
+
+
+def nav_item(endpoint: str, label, roles=None, position: int | None = None, *, settings: bool = False) -> None:
+    """A link in the top menu for `roles` (None: everyone); `settings`: a configuration page, listed last."""
+    if settings:
+        SETTINGS_NAV.add(endpoint)
     item = (endpoint, label, frozenset(roles) if roles else None)
     if any(existing[0] == endpoint for existing in NAV):
         return
@@ -70,7 +77,7 @@ def init_app(app) -> None:
             if not getattr(current_user, "is_authenticated", False):
                 return []
             items = []
-            for endpoint, label, roles in NAV:
+            for endpoint, label, roles in sorted(NAV, key=lambda item: item[0] in SETTINGS_NAV):  # stable
                 if roles is None or current_user.role in roles:
                     try:
                         items.append((url_for(endpoint), label, endpoint))
@@ -84,6 +91,6 @@ def init_app(app) -> None:
 
 nav_item("core.home", _l("Home"))
 nav_item("customers.index", _l("Customers"))
-nav_item("admin.users", _l("Users"), roles={"admin"})
-nav_item("admin.stores", _l("Stores"), roles={"admin"})
-nav_item("admin.my_store_settings", _l("Store settings"), roles={"manager", "admin"})
+nav_item("admin.users", _l("Users"), roles={"admin"}, settings=True)
+nav_item("admin.stores", _l("Stores"), roles={"admin"}, settings=True)
+nav_item("admin.my_store_settings", _l("Store settings"), roles={"manager", "admin"}, settings=True)

@@ -294,4 +294,4 @@ def calendar_remove_day(store_id: int, day_id: int):
 
 
 nav_item("sla.timers", _l("SLA timers"))
-nav_item("sla.policies_index", _l("SLA policies"), roles=("manager", "admin"))
+nav_item("sla.policies_index", _l("SLA policies"), roles=("manager", "admin"), settings=True)
