@@ -67,6 +67,8 @@ def fmt_duration(seconds: float | int | None) -> str:
 
 def init_app(app) -> None:
     app.jinja_env.filters["dt"] = fmt_dt
+    # a time kept as an ISO 8601 string (JSON histories) → datetime, for `dt`
+    app.jinja_env.filters["isodt"] = lambda value: datetime.fromisoformat(value) if value else None
     app.jinja_env.filters["money"] = fmt_money
     app.jinja_env.filters["duration"] = fmt_duration
     app.jinja_env.add_extension("jinja2.ext.do")

@@ -50,8 +50,7 @@ class BrandRules(MethodView):
     @blp.response(201, WarrantyBrandRuleOut)
     def post(self, data):
         """Add a brand's rules (managers)."""
-        require("warranty.rules")
-        return rules.create_rule(data)
+        return rules.create_rule(data, require("warranty.rules"))
 
 
 @blp.route("/warranty-brand-rules/<int:rule_id>")
@@ -65,8 +64,8 @@ class BrandRuleItem(MethodView):
     @blp.response(200, WarrantyBrandRuleOut)
     def patch(self, data, rule_id):
         """Change a brand's rules (managers); claims opened from now on follow them."""
-        require("warranty.rules")
-        return rules.update_rule(rules.get_rule(rule_id), data)
+        user = require("warranty.rules")
+        return rules.update_rule(rules.get_rule(rule_id), data, user)
 
 
 # --- claims ---------------------------------------------------------------------------------------------

@@ -58,6 +58,8 @@ class WarrantyBrandRule(TimestampMixin, db.Model):
     required_evidence: Mapped[list] = mapped_column(JSONType, nullable=False, default=list)
     active: Mapped[bool] = mapped_column(nullable=False, default=True)
     notes: Mapped[str | None] = mapped_column(sa.Text)
+    #: every change, newest first: {"at", "by_id", "by", "changes": {field: [old, new]}} (created: "created": true)
+    history: Mapped[list | None] = mapped_column(JSONType)
 
 
 class WarrantyClaim(CaseMixin, db.Model):

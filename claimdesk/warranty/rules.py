@@ -7,6 +7,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from ..core.clock import now
 from ..core.errors import Conflict, NotFound
 from ..extensions import db
 from .models import EVIDENCE_KINDS, WarrantyBrandRule
@@ -48,24 +49,47 @@ def _check_unique(make: str, rule_id: int | None) -> None:
         raise Conflict(str(_l("There is a rule for %(make)s already.", make=make)), code="duplicate")
 
 
-def create_rule(data: dict) -> WarrantyBrandRule:
+#: entries of a rule's change history kept (newest first)
+HISTORY_KEPT = 100
+
+
+def _jsonable(value):
+    return f"{value:.2f}" if isinstance(value, Decimal) else value
+
+
+def _record(row: WarrantyBrandRule, user, **entry) -> None:
+    entry = {"at": now().isoformat(), "by_id": getattr(user, "id", None),
+             "by": getattr(user, "display_name", None), **entry}
+    row.history = [entry, *(row.history or [])][:HISTORY_KEPT]  # a new list: the JSON change is seen
+
+
+def create_rule(data: dict, user) -> WarrantyBrandRule:
     data = dict(data)
     data["make"] = data["make"].strip()
     _check_unique(data["make"], None)
     data["required_evidence"] = ordered_evidence(data.get("required_evidence"))
     row = WarrantyBrandRule(**data)
+    _record(row, user, created=True, changes={k: [None, _jsonable(v)] for k, v in data.items() if v not in (None, [])})
     db.session.add(row)
     db.session.flush()
     return row
 
 
-def update_rule(row: WarrantyBrandRule, data: dict) -> WarrantyBrandRule:
+def update_rule(row: WarrantyBrandRule, data: dict, user) -> WarrantyBrandRule:
+    """Change the fields given; what changed ({field: [old, new]}) goes into the rule's history with who and when
+    (a save that changes nothing records nothing)."""
     if "make" in data:
         data = {**data, "make": data["make"].strip()}
         _check_unique(data["make"], row.id)
+    changes = {}
     for key, value in data.items():
         if key == "required_evidence":
             value = ordered_evidence(value)
+        old = getattr(row, key)
+        if _jsonable(old) != _jsonable(value):
+            changes[key] = [_jsonable(old), _jsonable(value)]
         setattr(row, key, value)
+    if changes:
+        _record(row, user, changes=changes)
     db.session.flush()
     return row

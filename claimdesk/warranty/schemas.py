@@ -45,6 +45,15 @@ class WarrantyBrandRulePatch(Schema):
     notes = fields.String(allow_none=True, validate=_text)
 
 
+class RuleChangeOut(Schema):
+    at = fields.String(metadata={"description": "when (ISO 8601, UTC)"})
+    by_id = fields.Integer(allow_none=True)
+    by = fields.String(allow_none=True, metadata={"description": "who (display name at the time)"})
+    created = fields.Boolean(metadata={"description": "true on the entry of the rule's creation"})
+    changes = fields.Dict(keys=fields.String(), values=fields.List(fields.Raw()), metadata={
+        "description": "field → [old, new] (money as a string with two decimals)"})
+
+
 class WarrantyBrandRuleOut(Schema):
     id = fields.Integer()
     make = fields.String()
@@ -55,6 +64,8 @@ class WarrantyBrandRuleOut(Schema):
     active = fields.Boolean()
     notes = fields.String(allow_none=True)
     updated_at = fields.DateTime()
+    history = fields.Function(lambda rule: RuleChangeOut(many=True).dump(rule.history or []),
+                              metadata={"description": "every change, newest first: who, when, what (old → new)"})
 
 
 class WarrantyBrandRuleQuery(PageArgs):

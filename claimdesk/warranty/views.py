@@ -183,16 +183,16 @@ def _rule_form_data(form) -> dict:
 @bp.route("/rules/new", methods=["GET", "POST"], defaults={"rule_id": None})
 @bp.route("/rules/<int:rule_id>/edit", methods=["GET", "POST"])
 def rule_form(rule_id):
-    require("warranty.rules")
+    user = require("warranty.rules")
     row = rules.get_rule(rule_id) if rule_id else None
     errors = {}
     if request.method == "POST":
         try:
             raw = _rule_form_data(request.form)
             if row is None:
-                rules.create_rule(WarrantyBrandRuleIn().load(raw))
+                rules.create_rule(WarrantyBrandRuleIn().load(raw), user)
             else:
-                rules.update_rule(row, WarrantyBrandRulePatch().load(raw))
+                rules.update_rule(row, WarrantyBrandRulePatch().load(raw), user)
         except ValidationError as err:
             errors = err.messages
         except DomainError as err:
