@@ -1,6 +1,6 @@
 """warranty brand rules: their change history (who, when, what changed)
 
-Revision ID: 0021_rule_history
+Revision ID: 0020_rule_history
 Revises: 0019_warranty
 Create Date: 2026-12-07 02:40:00
 
@@ -11,7 +11,7 @@ from sqlalchemy.dialects import postgresql
 
 
 # revision identifiers, used by Alembic.
-revision = '0021_rule_history'
+revision = '0020_rule_history'
 down_revision = '0019_warranty'
 branch_labels = None
 depends_on = None
