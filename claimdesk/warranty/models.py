@@ -45,6 +45,13 @@ REJECTION_LABELS = {
 }
 
 
+def outstanding_of(claimed, approved, reimbursed, written_off) -> Decimal:
+    """What the manufacturer still owes: approved − reimbursed, less what a short-paid write-off took (a write-off
+    first takes refused money; only beyond that does it reduce the approved)."""
+    claimed, approved, reimbursed, off = (x or ZERO for x in (claimed, approved, reimbursed, written_off))
+    return max(min(approved - reimbursed, claimed - reimbursed - off), ZERO)
+
+
 class WarrantyBrandRule(TimestampMixin, db.Model):
     """One brand's (Vehicle.make) warranty claim rules: configuration, not code."""
 
@@ -130,8 +137,8 @@ class WarrantyClaim(CaseMixin, db.Model):
 
     @property
     def outstanding(self) -> Decimal:
-        """Approved by the manufacturer but not yet reimbursed."""
-        return max(self.approved_total - self.reimbursed_total, ZERO)
+        """Approved by the manufacturer, not yet reimbursed and not written off as short-paid."""
+        return outstanding_of(self.claimed_amount, self.approved_total, self.reimbursed_total, self.written_off_amount)
 
     @property
     def pending_lines(self) -> list["WarrantyClaimLine"]:

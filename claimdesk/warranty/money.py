@@ -89,18 +89,23 @@ def h_record_reimbursement(claim: WarrantyClaim, data, ctx):
 
 def h_write_off(claim: WarrantyClaim, data, ctx):
     amount = data["amount"]
-    room = claim.unsettled - claim.outstanding  # what the manufacturer will not pay
+    # what the manufacturer refused; with short_paid also what it approved but will not pay (a short credit note)
+    room = claim.unsettled if data.get("short_paid") else claim.unsettled - claim.outstanding
     if claim.pending_lines:
         raise Conflict(str(_l("Lines still wait for the manufacturer's decision; write off once it is known.")),
                        code="invalid_state")
     if amount > room:
+        if data.get("short_paid"):
+            raise ValidationFailed.on("amount", _l(
+                "More than the %(left)s not yet reimbursed or written off.", left=f"{max(room, ZERO):.2f}"))
         raise ValidationFailed.on("amount", _l(
-            "More than the %(left)s the manufacturer will not pay and is not yet written off.",
-            left=f"{max(room, ZERO):.2f}"))
+            "More than the %(left)s the manufacturer will not pay and is not yet written off (approved money "
+            "it will not pay: tick \"short-paid\").", left=f"{max(room, ZERO):.2f}"))
     claim.written_off_amount = (claim.written_off_amount or ZERO) + amount
     reason = data["reason"].strip()
     claim.write_off_reason = f"{claim.write_off_reason}; {reason}" if claim.write_off_reason else reason
-    ctx.event_data.update(amount=amount, written_off_amount=claim.written_off_amount, unsettled=claim.unsettled)
+    ctx.event_data.update(amount=amount, written_off_amount=claim.written_off_amount, unsettled=claim.unsettled,
+                          short_paid=bool(data.get("short_paid")))
 
 
 def g_balanced(claim: WarrantyClaim, data, ctx):

@@ -9,7 +9,7 @@ from ..auth.permissions import scoped
 from ..core.clock import now
 from ..customers.models import Vehicle
 from ..extensions import db
-from .models import ZERO, WarrantyClaim, WarrantyClaimLine
+from .models import ZERO, WarrantyClaim, WarrantyClaimLine, outstanding_of
 from .workflow import FINAL
 
 AGEING_BUCKETS = ((0, 30), (31, 60), (61, 90), (91, None))
@@ -91,7 +91,7 @@ def receivables(store_ids=None, *, start=None, end=None) -> dict:
         row["approved"] += approved or ZERO
         row["reimbursed"] += reimbursed or ZERO
         row["written_off"] += off or ZERO
-        out = max((approved or ZERO) - (reimbursed or ZERO), ZERO) if state not in FINAL else ZERO
+        out = outstanding_of(claimed, approved, reimbursed, off) if state not in FINAL else ZERO
         if out > ZERO:
             row["outstanding"] += out
             days = (t - submitted_at).days if submitted_at else 0

@@ -158,6 +158,9 @@ class WarrantyReimbursementIn(WarrantyActionBase):
 class WarrantyWriteOffIn(WarrantyActionBase):
     amount = MoneyIn(required=True, validate=validate.Range(min=0.01, max=10_000_000))
     reason = fields.String(required=True, validate=validate.Length(min=1, max=4000))
+    short_paid = fields.Boolean(load_default=False, metadata={
+        "description": "true: the amount may include money the manufacturer approved but will not pay (a short "
+                       "credit note); false (default): only what it refused"})
 
 
 class WarrantyCloseIn(WarrantyActionBase):

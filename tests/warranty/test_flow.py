@@ -262,3 +262,38 @@ def test_a_submitted_claim_freezes_the_work_orders_manufacturer_share(claim, adv
     money_guard(wo, settlement.of(wo))  # the same share is fine
     with pytest.raises(Conflict):
         money_guard(wo, fewer)
+
+
+def test_a_short_credit_note_is_written_off_as_short_paid_then_the_claim_closes(claim, advisor, manager):
+    """The manufacturer approved everything but credited 30.00 less: without `short_paid` the write-off may only
+    take refused money (nothing here) and changes nothing; with it the shortfall goes and the claim closes."""
+    _decided(claim, advisor)
+    paid = CLAIMED - Decimal("30.00")
+    WF.perform(claim, "record_reimbursement", {"credit_note_number": "CN-9", "amount": str(paid),
+                                               "received_on": today()}, advisor)
+    uow.commit()
+    version = claim.version
+    with pytest.raises(ValidationFailed) as err:
+        WF.perform(claim, "write_off", {"amount": "30.00", "reason": "Credit note short"}, manager)
+    assert "short-paid" in str(err.value.fields)
+    uow.rollback()
+    claim = reload(claim)
+    assert claim.written_off_amount == Decimal("0.00") and claim.version == version
+    with pytest.raises(ValidationFailed):  # never more than is still open
+        WF.perform(claim, "write_off", {"amount": "30.01", "reason": "x", "short_paid": True}, manager)
+    uow.rollback()
+    claim = reload(claim)
+    WF.perform(claim, "write_off", {"amount": "30.00", "reason": "Credit note short", "short_paid": True}, manager)
+    uow.commit()
+    assert claim.unsettled == Decimal("0.00") and claim.outstanding == Decimal("0.00")
+    from claimdesk.warranty import queries
+    [brand] = queries.receivables()["brands"]
+    assert brand["outstanding"] == Decimal("0.00") and brand["written_off"] == Decimal("30.00")
+    with pytest.raises(ValidationFailed):  # nothing left to reimburse either
+        WF.perform(claim, "record_reimbursement", {"credit_note_number": "CN-10", "amount": "0.01",
+                                                   "received_on": today()}, advisor)
+    uow.rollback()
+    claim = reload(claim)
+    WF.perform(claim, "close", {}, advisor)
+    uow.commit()
+    assert claim.state == "closed" and claim.reimbursed_total + claim.written_off_amount == CLAIMED
