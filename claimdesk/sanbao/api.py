@@ -48,8 +48,7 @@ class RuleSets(MethodView):
     @blp.response(200, RuleSetOut(many=True))
     def get(self):
         """The dated rule sets (the one in force on a car's purchase invoice date applies)."""
-        require("workorders.read")
-        return queries.rule_sets()
+        return queries.rule_sets(require("workorders.read"))
 
 
 @blp.route("/sanbao/rule-sets/<int:rule_set_id>")
@@ -57,9 +56,24 @@ class RuleSetItem(MethodView):
     @blp.arguments(RuleSetIn)
     @blp.response(200, RuleSetOut)
     def patch(self, data, rule_set_id):
-        """Change a rule set's periods, limits or warning thresholds (managers and administrators)."""
+        """Change a rule set's periods, limits or warning thresholds: a group-wide set by a group-wide manager or
+        administrator, a store's own set by that store's (403 otherwise; copy the group's set for your store
+        first: `POST /sanbao/rule-sets/{id}/copy`)."""
         user = require("sanbao.rules.write")
         rs = db.session.get(SanbaoRuleSet, rule_set_id)
         if rs is None:
             raise NotFound("Not found.")
         return services.update_rule_set(user, rs, data)
+
+
+@blp.route("/sanbao/rule-sets/<int:rule_set_id>/copy")
+class RuleSetCopy(MethodView):
+    @blp.response(200, RuleSetOut)
+    def post(self, rule_set_id):
+        """Your store's own copy of a group-wide rule set (made now with the group's thresholds, or the copy your
+        store has already); it applies to your store's cars instead of the group's from then on."""
+        user = require("sanbao.rules.write")
+        rs = db.session.get(SanbaoRuleSet, rule_set_id)
+        if rs is None:
+            raise NotFound("Not found.")
+        return services.copy_for_store(user, rs)

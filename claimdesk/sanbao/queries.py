@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from ..auth.permissions import scoped
+from ..auth.permissions import scoped, visible_store_ids
 from ..customers.models import Vehicle
 from ..extensions import db
 from . import ledger as ledgers
@@ -38,6 +38,12 @@ def _ledgers_at_risk(stmt) -> list[ledgers.Ledger]:
     return sorted(out, key=lambda led: (-order[led.level], -led.days_used, led.vehicle.plate))
 
 
-def rule_sets() -> list[SanbaoRuleSet]:
-    return list(db.session.scalars(sa.select(SanbaoRuleSet).order_by(SanbaoRuleSet.valid_from,
-                                                                     SanbaoRuleSet.store_id.is_not(None))))
+def rule_sets(user=None) -> list[SanbaoRuleSet]:
+    """The group-wide sets and the store sets the user sees (every set without a user), oldest first, each
+    group-wide set before the stores' copies of it."""
+    stmt = sa.select(SanbaoRuleSet)
+    ids = visible_store_ids(user) if user is not None else None
+    if ids is not None:
+        stmt = stmt.where(sa.or_(SanbaoRuleSet.store_id.is_(None), SanbaoRuleSet.store_id.in_(ids)))
+    return list(db.session.scalars(stmt.order_by(SanbaoRuleSet.valid_from, SanbaoRuleSet.store_id.is_not(None),
+                                                 SanbaoRuleSet.store_id)))

@@ -11,10 +11,10 @@ from marshmallow import ValidationError
 
 from .. import jobs
 from ..auth.models import User
-from ..auth.permissions import require
+from ..auth.permissions import require, require_group_wide, sees_store
 from ..core import bulk
 from ..core.clock import now
-from ..core.errors import ValidationFailed
+from ..core.errors import NotFound, ValidationFailed
 from ..customers.models import Vehicle
 from ..extensions import db
 from ..notifications.services import notify
@@ -208,8 +208,38 @@ def on_work_order_moved(wo: WorkOrder) -> None:
 
 
 # --- rule sets -----------------------------------------------------------------------------------------
-def update_rule_set(user, rs: SanbaoRuleSet, data: dict) -> SanbaoRuleSet:
+def may_edit(user, rs: SanbaoRuleSet) -> None:
+    """A group-wide set is every store's: only a group-wide account changes it. A store's own set: that store's
+    managers and administrators (and group-wide ones)."""
+    if rs.store_id is None:
+        require_group_wide("sanbao.rules.write", user)
+        return
     require("sanbao.rules.write", user)
+    if not sees_store(user, rs.store_id):
+        raise NotFound(_s(_l("Not found.")))
+
+
+def copy_for_store(user, rs: SanbaoRuleSet) -> SanbaoRuleSet:
+    """The user's store's own copy of a group-wide set (same code and date, which it then overrides for the
+    store's cars), made now with the group's thresholds; the existing copy if the store has one."""
+    require("sanbao.rules.write", user)
+    if rs.store_id is not None:
+        raise ValidationFailed(_s(_l("This is a store's own rule set already.")), fields={"id": [_s(_l("Choose a group-wide rule set."))]})
+    mine = db.session.scalar(sa.select(SanbaoRuleSet).where(SanbaoRuleSet.code == rs.code,
+                                                            SanbaoRuleSet.store_id == user.store_id))
+    if mine is not None:
+        return mine
+    copied = {c.key: getattr(rs, c.key) for c in SanbaoRuleSet.__table__.columns
+              if c.key not in ("id", "store_id", "created_at", "updated_at")}
+    mine = SanbaoRuleSet(**copied, store_id=user.store_id)
+    db.session.add(mine)
+    db.session.flush()
+    jobs.enqueue(REVIEW_JOB, job_id="sanbao-review", queue="default")  # the store's cars now follow their own set
+    return mine
+
+
+def update_rule_set(user, rs: SanbaoRuleSet, data: dict) -> SanbaoRuleSet:
+    may_edit(user, rs)
     try:
         data = RuleSetIn().load(data or {}, partial=True)
     except ValidationError as err:

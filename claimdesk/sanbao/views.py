@@ -81,6 +81,7 @@ def rule_sets():
         rs = db.session.get(SanbaoRuleSet, request.form.get("id", type=int) or 0)
         if rs is None:
             raise NotFound(_("Not found."))
+        services.may_edit(user, rs)  # 403/404 as such, not a form message
         try:
             services.update_rule_set(user, rs, {k: v for k, v in request.form.items() if k in EDITABLE and v})
         except DomainError as err:
@@ -88,9 +89,38 @@ def rule_sets():
         else:
             flash(_("Rule set %(code)s saved.", code=rs.code), "success")
             return redirect(url_for("sanbao.rule_sets"))
-    return render_template("sanbao/rule_sets.html", rule_sets=queries.rule_sets(), editable=EDITABLE,
-                           can_edit=can(user, "sanbao.rules.write"), errors=errors, edited=edited,
-                           FIELD_LABELS=FIELD_LABELS), (422 if errors else 200)
+    sets = queries.rule_sets(user)
+    own = {(rs.code, rs.store_id) for rs in sets if rs.store_id is not None}
+    return render_template("sanbao/rule_sets.html", rule_sets=sets, editable=EDITABLE,
+                           can_edit=lambda rs: _may(services.may_edit, user, rs),
+                           can_copy=lambda rs: rs.store_id is None and can(user, "sanbao.rules.write")
+                           and (rs.code, user.store_id) not in own,
+                           store_codes=dict(db.session.execute(sa.select(Store.id, Store.code)).all()),
+                           errors=errors, edited=edited, FIELD_LABELS=FIELD_LABELS), (422 if errors else 200)
+
+
+def _may(check, user, rs) -> bool:
+    try:
+        check(user, rs)
+    except DomainError:
+        return False
+    return True
+
+
+@bp.route("/rule-sets/<int:rule_set_id>/copy", methods=["POST"])
+def copy_rule_set(rule_set_id: int):
+    """A store manager's own copy of a group-wide set, then edited on this page."""
+    user = require("sanbao.rules.write")
+    rs = db.session.get(SanbaoRuleSet, rule_set_id)
+    if rs is None:
+        raise NotFound(_("Not found."))
+    try:
+        mine = services.copy_for_store(user, rs)
+    except DomainError as err:
+        return refuse(err, back=url_for("sanbao.rule_sets"))
+    flash(_("Your store now has its own copy of rule set %(code)s; change its thresholds below.", code=mine.code),
+          "success")
+    return redirect(url_for("sanbao.rule_sets") + f"#rule-set-{mine.id}")
 
 
 FIELD_LABELS = {

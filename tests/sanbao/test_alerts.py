@@ -128,7 +128,9 @@ def test_a_lowered_threshold_reaches_a_car_with_no_repair_running(car, repair, m
         repair(car, day + timedelta(days=30 * n), day + timedelta(days=30 * n, hours=5))
     uow.commit()
     assert [a for a in _alerts(car) if a[0] == "same_problem"] == []
-    rs = rule_set_for(car.purchase_date, car.store_id)
+    rs = services.copy_for_store(manager, rule_set_for(car.purchase_date, car.store_id))
+    uow.commit()
+    queue.get_queue("default").empty()
     services.update_rule_set(manager, rs, {"warn_same_problem": 2})
     default = queue.get_queue("default")
     assert "sanbao-review" not in default.get_job_ids()  # after the commit only

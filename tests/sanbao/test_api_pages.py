@@ -55,17 +55,38 @@ def test_the_api_is_store_scoped_and_validates(car, other_store, api_as, make_us
     assert api_as(workshop).put(f"work-orders/{risky.id}/sanbao", {"quality": False}).status_code == 403
 
 
-def test_rule_set_thresholds_are_configurable_by_managers(api_as, advisor, manager, store):
+def test_rule_set_thresholds_are_configurable_by_managers(api_as, advisor, manager, make_user, store):
+    """A group-wide set is changed by a group-wide account only; a store manager copies it for the store and
+    changes the copy, which then applies to the store's cars (and to no other store's)."""
     rs = rule_set_for(date(2024, 1, 1), store.id)
+    assert rs.store_id is None
     assert api_as(advisor).patch(f"sanbao/rule-sets/{rs.id}", {"warn_repair_days": 25}).status_code == 403
-    r = api_as(manager).patch(f"sanbao/rule-sets/{rs.id}", {"warn_repair_days": 31})
-    assert r.status_code == 422 and "warn_repair_days" in r.get_json()["error"]["fields"]
     r = api_as(manager).patch(f"sanbao/rule-sets/{rs.id}", {"warn_repair_days": 25})
+    assert r.status_code == 403 and "group-wide" in r.get_json()["error"]["message"]
+    assert api_as(advisor).post(f"sanbao/rule-sets/{rs.id}/copy").status_code == 403
+    r = api_as(manager).post(f"sanbao/rule-sets/{rs.id}/copy")
+    assert r.status_code == 200 and r.get_json()["code"] == rs.code and r.get_json()["id"] != rs.id
+    mine = r.get_json()["id"]
+    assert api_as(manager).post(f"sanbao/rule-sets/{rs.id}/copy").get_json()["id"] == mine  # once per store
+    r = api_as(manager).patch(f"sanbao/rule-sets/{mine}", {"warn_repair_days": 31})
+    assert r.status_code == 422 and "warn_repair_days" in r.get_json()["error"]["fields"]
+    r = api_as(manager).patch(f"sanbao/rule-sets/{mine}", {"warn_repair_days": 25})
     assert r.status_code == 200 and r.get_json()["warn_repair_days"] == 25
     db.session.expire_all()
-    assert rule_set_for(date(2024, 1, 1), store.id).warn_repair_days == 25
+    assert rule_set_for(date(2024, 1, 1), store.id).id == mine  # the store's cars follow its own set
+    assert rule_set_for(date(2024, 1, 1), store.id + 1000).warn_repair_days == 20  # others the group's
+    boss = make_user("manager", username="groupmgr", is_group=True)
+    assert api_as(boss).patch(f"sanbao/rule-sets/{rs.id}", {"warn_repair_days": 19}).status_code == 200
     codes = [x["code"] for x in api_as(advisor).get("sanbao/rule-sets").get_json()]
-    assert codes == ["2013", "2022"]
+    assert codes == ["2013", "2022", "2022"]
+
+
+def test_another_store_s_set_is_out_of_reach(api_as, manager, make_user, other_store, store):
+    rs = rule_set_for(date(2024, 1, 1), store.id)
+    theirs = make_user("manager", username="futian", store=other_store)
+    copy = api_as(theirs).post(f"sanbao/rule-sets/{rs.id}/copy").get_json()["id"]
+    assert api_as(manager).patch(f"sanbao/rule-sets/{copy}", {"warn_repair_days": 21}).status_code == 404
+    assert copy not in [x["id"] for x in api_as(manager).get("sanbao/rule-sets").get_json()]
 
 
 def test_the_spec_has_the_ledger(client):
@@ -133,7 +154,15 @@ def test_at_risk_list_and_home_panel(car, risky, login, manager, client, other_s
     assert f'data-vehicle="{car.id}"' in html
     assert "Vehicles at 三包 risk" in client.get("/").get_data(as_text=True)
     assert client.get("/sanbao/rule-sets").status_code == 200
+    group = rule_set_for(date(2024, 1, 1), car.store_id)
+    html = client.get("/sanbao/rule-sets").get_data(as_text=True)
+    assert "Copy for my store" in html  # the group's set is read-only here
+    r = client.post("/sanbao/rule-sets", data={"id": group.id, "warn_same_problem": "2"})
+    assert r.status_code == 403
+    r = client.post(f"/sanbao/rule-sets/{group.id}/copy")
+    assert r.status_code == 302
     rs = rule_set_for(date(2024, 1, 1), car.store_id)
+    assert rs.store_id == car.store_id and f'data-store-set="S01"' in client.get("/sanbao/rule-sets").get_data(as_text=True)
     r = client.post("/sanbao/rule-sets", data={"id": rs.id, "warn_same_problem": "9"})
     assert r.status_code == 422
     r = client.post("/sanbao/rule-sets", data={"id": rs.id, "warn_same_problem": "2"})

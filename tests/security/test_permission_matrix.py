@@ -304,12 +304,16 @@ MATRIX: dict[str, R] = {
     "GET /api/v1/vehicles/<int:vehicle_id>/sanbao": R(WO_READ, store=True),
     "PUT /api/v1/work-orders/<int:case_id>/sanbao": R(WO_CREATE, store=True),
     "GET /api/v1/sanbao/rule-sets": R(WO_READ),
-    "PATCH /api/v1/sanbao/rule-sets/<int:rule_set_id>": R(SANBAO_RULES),
+    # the group's rule set (every store's): a group-wide account only; the matrix's users all belong to one store,
+    # so each is refused; a store manager copies it for the store instead (tests/sanbao/test_api_pages.py)
+    "PATCH /api/v1/sanbao/rule-sets/<int:rule_set_id>": R(NOBODY, pre=SANBAO_RULES),
+    "POST /api/v1/sanbao/rule-sets/<int:rule_set_id>/copy": R(SANBAO_RULES),
+    "POST /sanbao/rule-sets/<int:rule_set_id>/copy": R(SANBAO_RULES),
     "GET /sanbao/vehicles/<int:vehicle_id>": R(WO_READ, store=True),
     "POST /sanbao/work-orders/<int:case_id>/episode": R(WO_CREATE, store=True),
     "GET /sanbao/at-risk": R(WO_READ),
     "GET /sanbao/rule-sets": R(WO_READ | SANBAO_RULES),
-    "POST /sanbao/rule-sets": R(SANBAO_RULES, body=lambda world, role, where="own": {
+    "POST /sanbao/rule-sets": R(NOBODY, pre=SANBAO_RULES, body=lambda world, role, where="own": {
         "id": _rule_set_id(), "warn_repair_days": "20"}),
 }
 for _path, _html, _read, _actions in (
