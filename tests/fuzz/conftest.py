@@ -47,6 +47,7 @@ def seed_fuzz_data(app) -> FuzzData:
     from claimdesk.documents.models import Document
     from claimdesk.extensions import db
     from claimdesk.notifications.models import Notification
+    from claimdesk.reminders.models import Campaign, CampaignContact, ServiceReminder
     from claimdesk.workorders.models import WorkOrder
     from tests.claims.factories import PDF, PNG
 
@@ -93,6 +94,12 @@ def seed_fuzz_data(app) -> FuzzData:
         from claimdesk.sla.policies import DEFAULTS
 
         data.ids["key"] = sorted(DEFAULTS)
+        both("reminder_id", ServiceReminder)
+        both("campaign_id", Campaign)
+        for key, store in (("ids", own), ("foreign", other)):
+            getattr(data, key)["contact_id"] = list(db.session.scalars(
+                sa.select(CampaignContact.id).join(Campaign).where(Campaign.store_id == store.id)
+                .order_by(CampaignContact.id).limit(12)))
         return data
 
 
