@@ -23,12 +23,9 @@ class ReminderQuery(PageArgs):
     channel = fields.String(validate=validate.OneOf(CHANNELS))
 
 
-class ReminderOut(Schema):
-    """One line of the due list: the vehicle coming due, and its reminder once one is made."""
+class _Called(Schema):
+    """Whom a reminder or a campaign contact calls about: the vehicle and its owner."""
 
-    id = _of("reminder.id", fields.Integer,
-             metadata={"description": "the reminder's id; null until one is made"})
-    store_id = _of("vehicle.store_id", fields.Integer)
     vehicle_id = _of("vehicle.id", fields.Integer)
     plate = _of("vehicle.plate")
     vin = _of("vehicle.vin")
@@ -36,6 +33,14 @@ class ReminderOut(Schema):
     customer_id = _of("vehicle.customer_id", fields.Integer)
     customer_name = _of("vehicle.customer.name")
     customer_phone = _of("vehicle.customer.phone")
+
+
+class ReminderOut(_Called):
+    """One line of the due list: the vehicle coming due, and its reminder once one is made."""
+
+    id = _of("reminder.id", fields.Integer,
+             metadata={"description": "the reminder's id; null until one is made"})
+    store_id = _of("vehicle.store_id", fields.Integer)
     due_date = fields.Date()
     due_by = fields.String(metadata={"description": "`date` or `mileage` (projected)"})
     projected_km = fields.Integer(allow_none=True)
@@ -106,16 +111,9 @@ class ContactQuery(PageArgs):
     state = fields.String(validate=validate.OneOf(STATES))
 
 
-class ContactOut(Schema):
+class ContactOut(_Called):
     id = fields.Integer()
     campaign_id = fields.Integer()
-    vehicle_id = fields.Integer()
-    plate = _of("vehicle.plate")
-    vin = _of("vehicle.vin")
-    model = _of("vehicle.model")
-    customer_id = _of("vehicle.customer_id", fields.Integer)
-    customer_name = _of("vehicle.customer.name")
-    customer_phone = _of("vehicle.customer.phone")
     state = fields.String()
     note = fields.String(allow_none=True)
     attempts = fields.Integer()
