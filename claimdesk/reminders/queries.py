@@ -8,10 +8,7 @@ from ..auth.models import Store
 from ..auth.permissions import scoped, sees_store
 from ..extensions import db
 from . import services
-from .models import Campaign, CampaignContact, ServiceReminder
-
-#: the due-list filter for an entry no reminder has been made for yet
-NO_REMINDER = "none"
+from .models import NO_REMINDER, Campaign, CampaignContact, ServiceReminder
 
 
 def due_entries(user, args: dict) -> list[services.Due]:

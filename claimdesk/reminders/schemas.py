@@ -6,7 +6,7 @@ from marshmallow import Schema, fields, validate
 from ..appointments.schemas import AppointmentOut
 from ..core.http import PageArgs
 from ..core.schemas import AwareDateTime, Date
-from .models import CALL_OUTCOMES, CAMPAIGN_KINDS, CHANNELS, MAX_DUE_WINDOW_DAYS, STATES
+from .models import CALL_OUTCOMES, CAMPAIGN_KINDS, CHANNELS, MAX_DUE_WINDOW_DAYS, NO_REMINDER, STATES
 
 
 def _of(attr: str, field=fields.String, **kw):
@@ -18,7 +18,7 @@ class ReminderQuery(PageArgs):
     store_id = fields.Integer(metadata={"description": "a store the caller sees (default: the caller's own)"})
     days = fields.Integer(validate=validate.Range(min=1, max=MAX_DUE_WINDOW_DAYS),
                           metadata={"description": "days ahead (default: the store's due-list window)"})
-    state = fields.String(validate=validate.OneOf(STATES + ("none",)),
+    state = fields.String(validate=validate.OneOf(STATES + (NO_REMINDER,)),
                           metadata={"description": "the reminder's state; `none`: no reminder made yet"})
     channel = fields.String(validate=validate.OneOf(CHANNELS))
 
