@@ -76,3 +76,10 @@ def paginate(stmt, args: dict, *, count: bool = True) -> dict:
             stmt.order_by(None).subquery()))
     return {"items": items, "total": total, "page": page, "per_page": per_page}
 
+
+
+def paginate_list(items: list, args: dict) -> dict:
+    """The same envelope around a list computed in Python (a projection SQL cannot page)."""
+    page, per_page = args.get("page", 1), args.get("per_page", 50)
+    return {"items": items[(page - 1) * per_page:page * per_page], "total": len(items), "page": page,
+            "per_page": per_page}

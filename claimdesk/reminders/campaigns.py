@@ -8,9 +8,9 @@ from datetime import date
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from ..auth.permissions import require, store_for_new
+from ..auth.permissions import get_or_404, require, store_for_new
 from ..core.clock import now
-from ..core.errors import ValidationFailed
+from ..core.errors import NotFound, ValidationFailed
 from ..customers.models import Vehicle
 from ..extensions import db
 from .models import CAMPAIGN_KINDS, OUTCOMES, Campaign, CampaignContact
@@ -97,3 +97,15 @@ def progress(campaign: Campaign) -> dict:
     out["reached"] = out["booked"] + out["declined"]
     out["percent_booked"] = round(100 * out["booked"] / out["total"]) if out["total"] else 0
     return out
+
+
+def contact_or_404(contact_id: int, user, *, for_update: bool = False) -> CampaignContact:
+    """A contact of a campaign the user sees (its campaign's store); anything else is the same 404."""
+    stmt = sa.select(CampaignContact).where(CampaignContact.id == contact_id)
+    if for_update and db.session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(of=CampaignContact)
+    row = db.session.scalar(stmt)
+    if row is None:
+        raise NotFound(_s(_l("Not found.")))
+    get_or_404(Campaign, row.campaign_id, user)
+    return row

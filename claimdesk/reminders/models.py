@@ -15,6 +15,12 @@ STATES = ("open",) + OUTCOMES
 #: how a reminder went out: the consent-based message, or the call list
 CHANNELS = ("message", "call")
 CAMPAIGN_KINDS = ("recall", "free_inspection")
+#: the outcomes staff record by hand; `booked` comes only with its appointment (booking)
+CALL_OUTCOMES = ("declined", "unreachable")
+#: the due list's state filter for a vehicle no reminder has been made for yet
+NO_REMINDER = "none"
+#: the longest due list (days ahead) a page or the API shows
+MAX_DUE_WINDOW_DAYS = 120
 
 
 class OutcomeMixin:

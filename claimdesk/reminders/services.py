@@ -19,7 +19,7 @@ from ..customers.models import Vehicle
 from ..extensions import db
 from ..messaging import services as messaging
 from ..workorders.models import WorkOrder
-from .models import OUTCOMES, ServiceReminder
+from .models import MAX_DUE_WINDOW_DAYS, OUTCOMES, CampaignContact, ServiceReminder
 
 #: a vehicle overdue longer than this is no longer on the due list (it went elsewhere)
 OVERDUE_DAYS = 90
@@ -110,6 +110,19 @@ def due_of_vehicle(vehicle: Vehicle) -> Due | None:
     return due_of(vehicle, _readings([vehicle.id]).get(vehicle.id, []))
 
 
+def due_window(store: Store, days: int | None) -> int:
+    """The due list's window in days: the one asked for (1 to MAX_DUE_WINDOW_DAYS), else the store's."""
+    return max(1, min(days or diary.settings(store)["due_window_days"], MAX_DUE_WINDOW_DAYS))
+
+
+def _booked(store: Store, vehicle_ids: list[int], today: date) -> dict[int, Appointment]:
+    """The vehicles' appointments still booked from today on (the due list shows them instead of a call)."""
+    start, _end = diary.day_bounds(store, today)
+    return {a.vehicle_id: a for a in db.session.scalars(sa.select(Appointment).where(
+        Appointment.vehicle_id.in_(vehicle_ids), Appointment.state == "booked",
+        Appointment.starts_at >= start))}
+
+
 def due_list(store: Store, days: int | None = None, today: date | None = None) -> list[Due]:
     """The store's vehicles due within `days` (the store's due-list window by default), overdue ones
     (up to OVERDUE_DAYS) first, with their reminder of that due date and any booked appointment."""
@@ -126,13 +139,22 @@ def due_list(store: Store, days: int | None = None, today: date | None = None) -
     if ids:
         reminders = {(r.vehicle_id, r.due_date): r for r in db.session.scalars(
             sa.select(ServiceReminder).where(ServiceReminder.vehicle_id.in_(ids)))}
-        start, _end = diary.day_bounds(store, today)
-        booked = {a.vehicle_id: a for a in db.session.scalars(sa.select(Appointment).where(
-            Appointment.vehicle_id.in_(ids), Appointment.state == "booked", Appointment.starts_at >= start))}
+        booked = _booked(store, ids, today)
         for d in out:
             d.reminder = reminders.get((d.vehicle.id, d.due_date))
             d.appointment = booked.get(d.vehicle.id)
     return sorted(out, key=lambda d: (d.due_date, d.vehicle.plate))
+
+
+def entry_of(row: ServiceReminder) -> Due:
+    """A stored reminder as a due-list entry: its due date and projection, and the vehicle's booked
+    appointment as the due list finds it (else the one the reminder was booked with)."""
+    store = db.session.get(Store, row.store_id)
+    booked = _booked(store, [row.vehicle_id], diary.local_today(store)).get(row.vehicle_id)
+    if booked is None and row.appointment_id is not None:
+        booked = db.session.get(Appointment, row.appointment_id)
+    return Due(row.vehicle, row.due_date, row.due_by, row.projected_km, None, reminder=row,
+               appointment=booked)
 
 
 # --- the reminder job ----------------------------------------------------------------------------
@@ -194,6 +216,14 @@ def record_outcome(row, outcome: str, actor, *, note: str | None = None, appoint
         row.appointment_id = appointment.id
     db.session.flush()
     return row
+
+
+def booking_request(row) -> str:
+    """What a booking from a reminder asks for (the campaign's title for a campaign contact; `row` None:
+    a reminder not made yet)."""
+    if isinstance(row, CampaignContact):
+        return row.campaign.title
+    return _s(_l("Scheduled service"))
 
 
 def book_for(row, actor, data: dict, *, source: str) -> Appointment:

@@ -2,7 +2,6 @@
 the outcome forms and booking through the diary's booking form (same transaction)."""
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -10,14 +9,14 @@ from flask_login import current_user
 
 from ..appointments import services as diary
 from ..appointments.views import booking_data, render_booking
-from ..auth.permissions import can, get_or_404, require, scoped
+from ..auth.permissions import can, get_or_404, require
 from ..core.errors import DomainError, NotFound
 from ..core.templating import fmt_dt, nav_item
 from ..core.web import form_error_text, refuse, staff_blueprint
 from ..customers.models import Vehicle
 from ..extensions import db
 from . import campaigns as campaign_services
-from . import services
+from . import queries, services
 from .labels import CHANNEL_LABELS, DUE_BY_LABELS, KIND_LABELS, STATE_LABELS
 from .models import Campaign, CampaignContact, ServiceReminder
 
@@ -33,16 +32,10 @@ def _labels() -> dict:
 def due():
     user = require("reminders.read")
     store = user.store
-    cfg = diary.settings(store)
-    days = request.args.get("days", type=int) or cfg["due_window_days"]
-    days = max(1, min(days, 120))
+    days = services.due_window(store, request.args.get("days", type=int))
     entries = services.due_list(store, days)
-    calls = list(db.session.scalars(scoped(sa.select(ServiceReminder), ServiceReminder, user).where(
-        ServiceReminder.state.in_(("open", "unreachable")),
-        sa.or_(ServiceReminder.channel == "call", ServiceReminder.state == "unreachable")).order_by(ServiceReminder.due_date, ServiceReminder.id)
-        .limit(200)))
-    return render_template("reminders/due.html", entries=entries, calls=calls, days=days, L=_labels(),
-                           today=diary.local_today(store), may_work=can(user, "reminders.work"))
+    return render_template("reminders/due.html", entries=entries, calls=queries.call_list(user), days=days,
+                           L=_labels(), today=diary.local_today(store), may_work=can(user, "reminders.work"))
 
 
 @bp.route("/<int:reminder_id>/outcome", methods=["POST"])
@@ -61,7 +54,7 @@ def _outcome(row, user, back: str):
     return redirect(back)
 
 
-def _book(row, user, *, source: str, action: str, heading, request_text: str, back_ok, vehicle_id=None):
+def _book(row, user, *, source: str, action: str, heading, back_ok, vehicle_id=None):
     """The diary's booking form for a reminder or a campaign contact; booking records `booked`.
     `row` may be a function making the row: it runs in the booking's transaction (POST) only."""
     if request.method == "POST":
@@ -77,7 +70,8 @@ def _book(row, user, *, source: str, action: str, heading, request_text: str, ba
         flash(_("Appointment booked for %(at)s.", at=fmt_dt(appt.starts_at)), "success")
         return redirect(back_ok)
     vehicle = db.session.get(Vehicle, vehicle_id or row.vehicle_id)
-    values = {"customer_id": vehicle.customer_id, "vehicle_id": vehicle.id, "request": request_text,
+    values = {"customer_id": vehicle.customer_id, "vehicle_id": vehicle.id,
+              "request": services.booking_request(None if callable(row) else row),
               **{k: v for k, v in request.args.items() if k in ("date", "starts_at", "advisor_id")}}
     return render_booking(user, values, {}, action=action, hidden={"source": source}, heading=heading)
 
@@ -88,7 +82,7 @@ def reminder_book(reminder_id: int):
     row = get_or_404(ServiceReminder, reminder_id, user)
     return _book(row, user, source="reminder", action=url_for("reminders.reminder_book", reminder_id=row.id),
                  heading=_("Book the service of %(plate)s", plate=row.vehicle.plate),
-                 request_text=_("Scheduled service"), back_ok=url_for("reminders.due"))
+                 back_ok=url_for("reminders.due"))
 
 
 @bp.route("/vehicle/<int:vehicle_id>/book", methods=["GET", "POST"])
@@ -102,14 +96,14 @@ def vehicle_book(vehicle_id: int):
     return _book(lambda: services.reminder_for(entry), user, source="reminder",
                  action=url_for("reminders.vehicle_book", vehicle_id=vehicle.id),
                  heading=_("Book the service of %(plate)s", plate=vehicle.plate),
-                 request_text=_("Scheduled service"), back_ok=url_for("reminders.due"), vehicle_id=vehicle.id)
+                 back_ok=url_for("reminders.due"), vehicle_id=vehicle.id)
 
 
 # --- campaigns -----------------------------------------------------------------------------------
 @bp.route("/campaigns")
 def campaigns():
     user = require("reminders.read")
-    rows = list(db.session.scalars(scoped(sa.select(Campaign), Campaign, user).order_by(Campaign.id.desc())))
+    rows = list(db.session.scalars(queries.campaign_list(user, {})))
     return render_template("reminders/campaigns.html", campaigns=rows,
                            progress={c.id: campaign_services.progress(c) for c in rows}, L=_labels(),
                            may_manage=can(user, "campaigns.manage"))
@@ -156,15 +150,11 @@ def contact_book(contact_id: int):
     row = _contact(contact_id, user)
     return _book(row, user, source="campaign", action=url_for("reminders.contact_book", contact_id=row.id),
                  heading=_("Book %(plate)s for %(title)s", plate=row.vehicle.plate, title=row.campaign.title),
-                 request_text=row.campaign.title, back_ok=url_for("reminders.campaign", campaign_id=row.campaign_id))
+                 back_ok=url_for("reminders.campaign", campaign_id=row.campaign_id))
 
 
 def _contact(contact_id: int, user) -> CampaignContact:
-    row = db.session.get(CampaignContact, contact_id)
-    if row is None:
-        raise NotFound(_("Not found."))
-    get_or_404(Campaign, row.campaign_id, user)
-    return row
+    return campaign_services.contact_or_404(contact_id, user)
 
 
 nav_item("reminders.due", _l("Service due"),

@@ -33,6 +33,29 @@ def _ids(model, store_id, limit=12, where=None):
     return list(db.session.scalars(stmt))
 
 
+def _call_lists(store) -> None:
+    """A store's reminders and a recall (the demo makes them only for larger stores than the fuzzer's)."""
+    from datetime import timedelta
+
+    from claimdesk.appointments import services as diary
+    from claimdesk.auth.models import User
+    from claimdesk.customers.models import Vehicle
+    from claimdesk.extensions import db
+    from claimdesk.reminders import campaigns, services
+
+    vehicles = list(db.session.scalars(sa.select(Vehicle).where(Vehicle.store_id == store.id).order_by(Vehicle.id)))
+    today = diary.local_today(store)
+    for n, vehicle in enumerate(vehicles):
+        vehicle.next_service_date = today + timedelta(days=n % 5)
+    db.session.flush()
+    services.create_reminders(store)
+    manager = db.session.scalar(sa.select(User).where(User.store_id == store.id, User.role == "manager")
+                                .order_by(User.id))
+    campaigns.create_campaign(manager, {"kind": "recall", "title": "Fuzz recall", "model_filter": vehicles[0].model,
+                                        "vins": [v.vin for v in vehicles[:3]], "starts_on": today,
+                                        "ends_on": today + timedelta(days=30)})
+
+
 def seed_fuzz_data(app) -> FuzzData:
     from werkzeug.datastructures import FileStorage
 
@@ -47,6 +70,7 @@ def seed_fuzz_data(app) -> FuzzData:
     from claimdesk.documents.models import Document
     from claimdesk.extensions import db
     from claimdesk.notifications.models import Notification
+    from claimdesk.reminders.models import Campaign, CampaignContact, ServiceReminder
     from claimdesk.workorders.models import WorkOrder
     from tests.claims.factories import PDF, PNG
 
@@ -59,6 +83,8 @@ def seed_fuzz_data(app) -> FuzzData:
             claim = db.session.scalar(sa.select(Claim).where(Claim.store_id == store.id).order_by(Claim.id))
             for kind, data, name in (("policy", PDF, "policy.pdf"), ("owner_id", PNG, "id.png")):
                 documents.save_upload(manager, claim, kind, FileStorage(io.BytesIO(data), filename=name))
+        for store in (own, other):
+            _call_lists(store)
         token, _row = auth_services.issue_token(manager)
         uow.commit()
 
@@ -93,6 +119,12 @@ def seed_fuzz_data(app) -> FuzzData:
         from claimdesk.sla.policies import DEFAULTS
 
         data.ids["key"] = sorted(DEFAULTS)
+        both("reminder_id", ServiceReminder)
+        both("campaign_id", Campaign)
+        for key, store in (("ids", own), ("foreign", other)):
+            getattr(data, key)["contact_id"] = list(db.session.scalars(
+                sa.select(CampaignContact.id).join(Campaign).where(Campaign.store_id == store.id)
+                .order_by(CampaignContact.id).limit(12)))
         return data
 
 
