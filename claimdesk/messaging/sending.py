@@ -4,8 +4,9 @@ hand it to the provider, then write every outcome and timeline line in one flush
 
 The rules per message are the same for a batch of one and a batch of fifty; only the reads are shared:
 `Batch` loads the batch's cases, customers, contact preferences, stores, advisors, vehicles, current status
-links, stored templates and today's sent messages in one query each, so a batch of 50 makes about a dozen
-statements instead of 14 per message (`bench/profile_create.py --sender` measures it).
+links, stored templates (the drafts' kinds, every language) and today's sent messages in one query each, so
+a batch of 50 makes about a dozen statements instead of 14 per message (`bench/profile_create.py --sender`
+measures it).
 """
 from __future__ import annotations
 
@@ -78,7 +79,8 @@ class Batch:
                     StatusLink.case_type == case_type, StatusLink.case_id.in_(ids), StatusLink.revoked_at.is_(None),
                     StatusLink.expires_at > self.t).order_by(StatusLink.id.desc())):
                 self.links.setdefault((case_type, link.case_id), link)
-        self.templates: dict[tuple[str, str], dict] = {}
+        # the texts the drafts are rendered with, every language (the customer's is known only then)
+        self.templates = templates.current_of({m.kind for m in messages if services.is_draft(m)})
         self.sent: dict[int, list[datetime]] = defaultdict(list)
         if current_app.config["MESSAGING_DAILY_CAP"] and customer_ids:
             since = self.t - timedelta(days=1)  # today's local midnight is less than a day ago in any zone
@@ -94,8 +96,7 @@ class Batch:
         return self.prefs.get(customer_id)
 
     def template(self, kind: str, locale: str) -> dict:
-        if (kind, locale) not in self.templates:
-            self.templates[(kind, locale)] = templates.current(kind, locale)
+        """A draft's text in force (`templates.current`), as read for the batch."""
         return self.templates[(kind, locale)]
 
     def link(self, case) -> StatusLink:
@@ -156,6 +157,7 @@ def _send_claimed(msg: Message, batch: Batch) -> str:
     if services.is_draft(msg):
         if case is None:
             raise LookupError(f"the case of draft message {msg.id} is gone")
+        msg.locale = services.locale_of(pref)  # the customer's language as the message goes out
         services._fill(msg, case, db.session.get(Customer, msg.customer_id), pref, dict(msg.params or {}),
                        batch.link(case), batch.template(msg.kind, msg.locale))
     if pref is not None and (pref.opted_out_at is not None or pref.consent is False):
