@@ -108,5 +108,5 @@ def current_of(kinds: set[str]) -> dict[tuple[str, str], dict]:
     if not kinds:
         return {}
     rows = {(r.kind, r.locale): r for r in db.session.scalars(
-        sa.select(MessageTemplate).where(MessageTemplate.kind.in_(kinds)))}
+        sa.select(MessageTemplate).where(MessageTemplate.kind.in_(sorted(kinds))))}
     return {(kind, loc): _in_force(kind, loc, rows.get((kind, loc))) for kind in kinds for loc in LOCALES}
