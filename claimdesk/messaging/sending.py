@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm.attributes import flag_modified
 
 from .. import jobs
 from ..auth.models import Store, User
@@ -134,6 +135,13 @@ def _load(model, ids: set) -> None:
 
 
 # --- one message ---------------------------------------------------------------------------------
+#: a draft's columns that its rendering may leave as they were (a Chinese customer's language, an SMS, no
+#: provider template): written anyway, so that every rendered draft's UPDATE sets the same columns and the
+#: batch's go out as one executemany — drafts alternating between two languages would otherwise each get
+#: their own UPDATE statement
+RENDERED = ("locale", "channel", "template_code")
+
+
 def _hold(msg: Message, reason: str, until: datetime, case, batch: Batch) -> str:
     changed = msg.state != "held" or msg.reason != reason
     msg.state, msg.reason, msg.next_attempt_at = "held", reason, until
@@ -160,6 +168,8 @@ def _send_claimed(msg: Message, batch: Batch) -> str:
         msg.locale = services.locale_of(pref)  # the customer's language as the message goes out
         services._fill(msg, case, db.session.get(Customer, msg.customer_id), pref, dict(msg.params or {}),
                        batch.link(case), batch.template(msg.kind, msg.locale))
+        for key in RENDERED:
+            flag_modified(msg, key)
     if pref is not None and (pref.opted_out_at is not None or pref.consent is False):
         msg.state, msg.reason = "skipped", "opted_out" if pref.opted_out_at else "no_consent"
         batch.record(case, "message_skipped", msg, reason=msg.reason)
