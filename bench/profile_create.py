@@ -11,10 +11,10 @@ cProfile (or pyinstrument), against a throw-away PostgreSQL database and Redis d
     … --ab-epoch [--batches 10]  no profiler: batches alternating the SLA epoch's own read (as shipped) and
                       no read at all (the process's last epoch reused — unsafe, a measurement only: the
                       most any way of saving that round trip could win)
-    … --sender [-n 500]  the RQ worker's side: N creations (each leaves a "complaint received" draft), then
-                      the batch sender's work (`messaging.sending.send_due`, batches of MESSAGING_SEND_BATCH in
-                      one transaction each, as `send_due_messages` runs them) under cProfile: CPU and statements
-                      per message, and the top of the profile
+    … --sender [-n 500]  the RQ worker's side: N creations (each leaves a "complaint received" draft; half the
+                      customers read English), then the batch sender's work (`messaging.sending.send_due`,
+                      batches of MESSAGING_SEND_BATCH in one transaction each, as `send_due_messages` runs them)
+                      under cProfile: CPU and statements per message, and the top of the profile
     … --database NAME --redis-db N   (default claimdesk_profile, 13)
 """
 from __future__ import annotations
@@ -166,12 +166,17 @@ def sender(app, args, create) -> None:
     (its own app context and transaction per batch; quiet hours off so every message goes out now)."""
     import sqlalchemy as sa
 
+    from claimdesk.customers.models import Customer
     from claimdesk.extensions import db
-    from claimdesk.messaging import sending
+    from claimdesk.messaging import sending, services
     from claimdesk.messaging.models import Message
     app.config["MESSAGING_QUIET_HOURS"] = "0-0"
     app.config["MESSAGING_DAILY_CAP"] = 0
     batch = app.config["MESSAGING_SEND_BATCH"]
+    with app.app_context():  # every other customer reads English: a batch renders drafts in both languages
+        for customer in db.session.scalars(sa.select(Customer).order_by(Customer.id)).all()[::2]:
+            services.set_preference(customer, {"locale": "en"})
+        db.session.commit()
 
     def drain(profile: cProfile.Profile | None) -> tuple[int, float, int]:
         seen = []

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import importlib
 
-from flask import request, session
+from flask import g, request, session
 
 from . import config as config_module
 from .core.http import ClaimdeskFlask
@@ -103,6 +103,8 @@ def select_locale() -> str:
     langs = ["en", "zh"]
     if not has_request_context():
         return current_app.config["BABEL_DEFAULT_LOCALE"]
+    if g.get("page_locale") in langs:  # a page written for someone else (the customer's status page)
+        return g.page_locale
     chosen = session.get("lang")
     if chosen in langs:
         return chosen

@@ -48,12 +48,13 @@ class Preference(MethodView):
     def get(self, customer_id):
         user = _user()
         customer = get_or_404(Customer, customer_id, user)
-        return services.preference(customer.id) or ContactPreference(customer_id=customer.id, channel="sms")
+        return services.preference(customer.id) or ContactPreference(customer_id=customer.id, channel="sms",
+                                                                     locale=services.locale_of(None))
 
     @blp.arguments(ContactPreferenceIn)
     @blp.response(200, ContactPreferenceOut)
     def put(self, data, customer_id):
-        """Consent (null: not asked), preferred channel, WeChat OpenID, e-mail."""
+        """Consent (null: not asked), preferred channel, message language, WeChat OpenID, e-mail."""
         user = _user(WRITERS)
         return services.set_preference(get_or_404(Customer, customer_id, user), data)
 

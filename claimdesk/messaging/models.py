@@ -12,6 +12,8 @@ from ..core.types import JSONType, UTCDateTime
 from ..extensions import db
 
 CHANNELS = ("sms", "wechat", "email")
+#: the languages a customer's messages (and status page) are written in; the first is the default
+LOCALES = ("zh", "en")
 #: queued: waits for its send job · held: quiet hours or the daily cap, waits until next_attempt_at ·
 #: retrying: a provider answered "later" · sent: the provider took it (the outbox stored it) ·
 #: failed: given up (permanent error or out of retries) · skipped: not to be sent (no consent, opted out)
@@ -23,8 +25,8 @@ LINK_ACTIONS = ("approve_line", "decline_line", "upload_document", "callback_tim
 
 
 class ContactPreference(db.Model):
-    """How a customer wants to be reached, and whether at all. No row: service messages about the
-    customer's own cases go by SMS; service reminders (marketing) need explicit consent."""
+    """How a customer wants to be reached, in which language, and whether at all. No row: service messages
+    about the customer's own cases go by SMS in Chinese; service reminders (marketing) need explicit consent."""
 
     __tablename__ = "contact_preferences"
 
@@ -32,6 +34,7 @@ class ContactPreference(db.Model):
     consent: Mapped[bool | None] = mapped_column()  # None: not asked; False: refused every message
     consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     channel: Mapped[str] = mapped_column(sa.String(8), nullable=False, default="sms")
+    locale: Mapped[str] = mapped_column(sa.String(8), nullable=False, default=LOCALES[0])  # messages, status page
     wechat_openid: Mapped[str | None] = mapped_column(sa.String(64))
     email: Mapped[str | None] = mapped_column(sa.String(255))
     opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # 回复TD退订
@@ -58,6 +61,7 @@ class Message(db.Model):
     case_id: Mapped[int | None] = mapped_column()
     kind: Mapped[str] = mapped_column(sa.String(32), nullable=False)
     channel: Mapped[str] = mapped_column(sa.String(8), nullable=False)
+    #: the language it is written in: the customer's when it is rendered (a new case's draft: when it goes out)
     locale: Mapped[str] = mapped_column(sa.String(8), nullable=False, default="zh")
     recipient: Mapped[str] = mapped_column(sa.String(255), nullable=False)
     template_code: Mapped[str | None] = mapped_column(sa.String(64))

@@ -9,8 +9,9 @@ import io
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import force_locale, gettext as _
+from flask_babel import refresh
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import FileStorage
 
@@ -23,7 +24,7 @@ from ..customers.models import Customer, Vehicle
 from ..documents import services as documents
 from ..extensions import db, limiter
 from . import services
-from .models import LinkAction
+from .models import LOCALES, LinkAction
 
 bp = Blueprint("portal", __name__, url_prefix="/s")
 limiter.limit(lambda: current_app.config["STATUS_LINK_RATE_LIMIT"])(bp)
@@ -57,13 +58,25 @@ CASE_TITLES = {"work_order": _l("Your car's service"), "claim": _l("Your insuran
 UPLOAD_KINDS_OPEN = ("missing", "rejected")
 
 
+#: the session key of the language the customer chose with the page's switch (the staff pages' own
+#: choice, session["lang"], is another: a link opened in a staff browser still reads as the customer's)
+CHOSEN = "portal_lang"
+
+
 @bp.before_request
 def _language():
+    """The page reads in the language the customer chose here, else (once the link is resolved, `_load`)
+    in their preferred one; `app.select_locale` takes `g.page_locale` first."""
     lang = request.args.get("lang")
-    if lang in ("zh", "en"):
-        session["lang"] = lang
-    elif session.get("lang") not in ("zh", "en"):
-        session["lang"] = "zh"  # customers read Chinese first; English is one tap away
+    if lang in LOCALES:
+        session[CHOSEN] = lang
+    g.page_locale = session.get(CHOSEN) if session.get(CHOSEN) in LOCALES else LOCALES[0]
+
+
+def _customer_language(case) -> None:
+    if session.get(CHOSEN) not in LOCALES:
+        g.page_locale = services.customer_locale(case.customer_id)
+        refresh()  # forget a locale looked up before the link was resolved
 
 
 class LinkEnded(Exception):
@@ -77,6 +90,7 @@ def _load(token: str):
     if state != "ok":
         raise LinkEnded(state)
     link.last_used_at = now()
+    _customer_language(case)
     return link, case
 
 

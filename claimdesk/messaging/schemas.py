@@ -4,7 +4,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from ..core.http import PageArgs, page_schema
-from .models import CHANNELS, KINDS, STATES
+from .models import CHANNELS, KINDS, LOCALES, STATES
 
 
 class MessageQuery(PageArgs):
@@ -49,6 +49,8 @@ MessagePage = page_schema(MessageOut)
 class ContactPreferenceIn(Schema):
     consent = fields.Boolean(allow_none=True)
     channel = fields.String(validate=validate.OneOf(CHANNELS))
+    locale = fields.String(validate=validate.OneOf(LOCALES), metadata={
+        "description": "the language of the customer's messages and status page: zh (default) | en"})
     wechat_openid = fields.String(allow_none=True, validate=validate.Length(max=64))
     email = fields.Email(allow_none=True, validate=validate.Length(max=255))
 
@@ -58,6 +60,7 @@ class ContactPreferenceOut(Schema):
     consent = fields.Boolean(allow_none=True)
     consent_at = fields.DateTime(allow_none=True)
     channel = fields.String()
+    locale = fields.String(metadata={"description": "zh | en: the language of the customer's messages"})
     wechat_openid = fields.String(allow_none=True)
     email = fields.String(allow_none=True)
     opted_out_at = fields.DateTime(allow_none=True)

@@ -4,8 +4,9 @@ hand it to the provider, then write every outcome and timeline line in one flush
 
 The rules per message are the same for a batch of one and a batch of fifty; only the reads are shared:
 `Batch` loads the batch's cases, customers, contact preferences, stores, advisors, vehicles, current status
-links, stored templates and today's sent messages in one query each, so a batch of 50 makes about a dozen
-statements instead of 14 per message (`bench/profile_create.py --sender` measures it).
+links, stored templates (the drafts' kinds, every language) and today's sent messages in one query each, so
+a batch of 50 makes about a dozen statements instead of 14 per message (`bench/profile_create.py --sender`
+measures it).
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm.attributes import flag_modified
 
 from .. import jobs
 from ..auth.models import Store, User
@@ -78,7 +80,8 @@ class Batch:
                     StatusLink.case_type == case_type, StatusLink.case_id.in_(ids), StatusLink.revoked_at.is_(None),
                     StatusLink.expires_at > self.t).order_by(StatusLink.id.desc())):
                 self.links.setdefault((case_type, link.case_id), link)
-        self.templates: dict[tuple[str, str], dict] = {}
+        # the texts the drafts are rendered with, every language (the customer's is known only then)
+        self.templates = templates.current_of({m.kind for m in messages if services.is_draft(m)})
         self.sent: dict[int, list[datetime]] = defaultdict(list)
         if current_app.config["MESSAGING_DAILY_CAP"] and customer_ids:
             since = self.t - timedelta(days=1)  # today's local midnight is less than a day ago in any zone
@@ -94,8 +97,7 @@ class Batch:
         return self.prefs.get(customer_id)
 
     def template(self, kind: str, locale: str) -> dict:
-        if (kind, locale) not in self.templates:
-            self.templates[(kind, locale)] = templates.current(kind, locale)
+        """A draft's text in force (`templates.current`), as read for the batch."""
         return self.templates[(kind, locale)]
 
     def link(self, case) -> StatusLink:
@@ -133,6 +135,13 @@ def _load(model, ids: set) -> None:
 
 
 # --- one message ---------------------------------------------------------------------------------
+#: a draft's columns that its rendering may leave as they were (a Chinese customer's language, an SMS, no
+#: provider template): written anyway, so that every rendered draft's UPDATE sets the same columns and the
+#: batch's go out as one executemany — drafts alternating between two languages would otherwise each get
+#: their own UPDATE statement
+RENDERED = ("locale", "channel", "template_code")
+
+
 def _hold(msg: Message, reason: str, until: datetime, case, batch: Batch) -> str:
     changed = msg.state != "held" or msg.reason != reason
     msg.state, msg.reason, msg.next_attempt_at = "held", reason, until
@@ -156,8 +165,11 @@ def _send_claimed(msg: Message, batch: Batch) -> str:
     if services.is_draft(msg):
         if case is None:
             raise LookupError(f"the case of draft message {msg.id} is gone")
+        msg.locale = services.locale_of(pref)  # the customer's language as the message goes out
         services._fill(msg, case, db.session.get(Customer, msg.customer_id), pref, dict(msg.params or {}),
                        batch.link(case), batch.template(msg.kind, msg.locale))
+        for key in RENDERED:
+            flag_modified(msg, key)
     if pref is not None and (pref.opted_out_at is not None or pref.consent is False):
         msg.state, msg.reason = "skipped", "opted_out" if pref.opted_out_at else "no_consent"
         batch.record(case, "message_skipped", msg, reason=msg.reason)

@@ -20,7 +20,7 @@ from ..core.workflow import REGISTRY
 from ..customers.models import Customer, Vehicle
 from ..extensions import db
 from . import links, providers, templates
-from .models import ContactPreference, Message, StatusLink
+from .models import LOCALES, ContactPreference, Message, StatusLink
 
 log = logging.getLogger(__name__)
 
@@ -34,8 +34,20 @@ def preference(customer_id: int) -> ContactPreference | None:
     return db.session.get(ContactPreference, customer_id)
 
 
+def locale_of(pref: ContactPreference | None) -> str:
+    """The language the customer's messages and status page are written in (no preference: Chinese)."""
+    return pref.locale if pref is not None and pref.locale in LOCALES else LOCALES[0]
+
+
+def customer_locale(customer_id: int) -> str:
+    return locale_of(preference(customer_id))
+
+
 def set_preference(customer: Customer, data: dict) -> ContactPreference:
-    pref = preference(customer.id) or ContactPreference(customer_id=customer.id)
+    if data.get("locale") not in (None, *LOCALES):
+        raise ValidationFailed(str(_l("Unknown language.")),
+                               fields={"locale": [str(_l("Choose one of: %(names)s.", names=", ".join(LOCALES)))]})
+    pref = preference(customer.id) or ContactPreference(customer_id=customer.id, locale=LOCALES[0])
     db.session.add(pref)
     if "consent" in data and data["consent"] != pref.consent:
         pref.consent = data["consent"]
@@ -43,9 +55,9 @@ def set_preference(customer: Customer, data: dict) -> ContactPreference:
         if data["consent"]:
             pref.opted_out_at = None
             pref.opt_out_source = None
-    for key in ("channel", "wechat_openid", "email"):
+    for key, blank in (("channel", "sms"), ("locale", LOCALES[0]), ("wechat_openid", None), ("email", None)):
         if key in data:
-            setattr(pref, key, data[key] or (None if key != "channel" else "sms"))
+            setattr(pref, key, data[key] or blank)
     if pref.channel == "wechat" and not pref.wechat_openid:
         raise ValidationFailed(str(_l("WeChat needs the customer's OpenID.")),
                                fields={"wechat_openid": [str(_l("Required for WeChat."))]})
@@ -180,7 +192,7 @@ def queue_message(case, kind: str, params: dict | None = None, *, dedupe: str, a
     customer = db.session.get(Customer, case.customer_id)
     pref = preference(customer.id)
     msg = Message(store_id=case.store_id, customer_id=customer.id, case_type=case.CASE_TYPE, case_id=case.id,
-                  kind=kind, locale="zh", dedupe_key=key, created_at=now())
+                  kind=kind, locale=locale_of(pref), dedupe_key=key, created_at=now())
     _fill(msg, case, customer, pref, params, link_for(case) if with_link else None,
           templates.current(kind, msg.locale))
     reason = None
@@ -206,12 +218,13 @@ def queue_message(case, kind: str, params: dict | None = None, *, dedupe: str, a
 
 def draft_for_new_case(case, kind: str, params: dict | None = None, *, dedupe: str) -> Message:
     """The message about a case being created, as a row that needs nothing but the case: queued, with
-    no text yet (`is_draft`). The sender fills in its channel, recipient, text and status link from the
-    case as it is then (`render_draft`) and applies the same rules as to any message (consent, opt-out,
-    quiet hours, cap). So the creation makes no round trip for it: the caller lists the row in
+    no text yet (`is_draft`). The sender fills in its language, channel, recipient, text and status link
+    from the customer and the case as they are then (`sending._send_claimed`) and applies the same rules
+    as to any message (consent, opt-out, quiet hours, cap). So the creation makes no round trip for it
+    (not even for the customer's language: `locale` here is provisional): the caller lists the row in
     `ctx.new_rows`, and the creation's numbering statement writes it; a rollback leaves none."""
     msg = Message(store_id=case.store_id, customer_id=case.customer_id, case_type=case.CASE_TYPE,
-                  case_id=case.id, kind=kind, channel="sms", locale="zh", recipient="", body="",
+                  case_id=case.id, kind=kind, channel="sms", locale=LOCALES[0], recipient="", body="",
                   params=dict(params or {}), state="queued", attempts=0, created_at=now(),
                   dedupe_key=f"{kind}:{case.CASE_TYPE}:{case.id}:{dedupe}"[:120])
     db.session.add(msg)

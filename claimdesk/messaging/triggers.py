@@ -2,12 +2,20 @@
 the message row is written in the action's own transaction: a rolled-back action sends nothing."""
 from __future__ import annotations
 
+from flask_babel import force_locale
+
 from ..extensions import db
 from . import services
 
+#: how a list reads inside a message, per language
+LIST_SEPARATORS = {"zh": "、", "en": ", "}
+
 
 def _documents(case) -> str:
-    return "、".join(str(d.label) for d in getattr(case, "missing_documents", []))
+    """The missing documents' names in the customer's language (the message is written in it)."""
+    locale = services.customer_locale(case.customer_id)
+    with force_locale(locale):
+        return LIST_SEPARATORS.get(locale, ", ").join(str(d.label) for d in getattr(case, "missing_documents", []))
 
 
 def on_action(sender, case, action, event, context, **_kw):

@@ -12,7 +12,7 @@ from ..auth.permissions import get_or_404, scoped
 from ..core.errors import Forbidden, NotFound, ValidationFailed
 from ..core.http import paginate
 from ..core.templating import nav_item
-from ..core.web import case_url, form_error_text, staff_blueprint
+from ..core.web import case_url, refuse, staff_blueprint
 from ..core.workflow import REGISTRY
 from ..customers.models import Customer
 from ..extensions import db
@@ -38,7 +38,7 @@ REASON_LABELS = {"quiet_hours": _l("quiet hours (until morning)"), "daily_cap": 
                  "send_error": _l("error while sending"),
                  "delivered": _l("delivered"), "undelivered": _l("not delivered")}
 CHANNEL_LABELS = {"sms": _l("SMS"), "wechat": _l("WeChat"), "email": _l("E-mail")}
-LOCALE_LABELS = {"zh": "中文", "en": "English"}
+LOCALE_LABELS = {"zh": "中文", "en": "English"}  # each language in its own words
 
 
 def _need(roles) -> None:
@@ -94,8 +94,10 @@ def case_messages(case_type: str, case_id: int):
     links = services.links_of(case)
     actions = list(db.session.scalars(sa.select(LinkAction).where(
         LinkAction.case_type == case_type, LinkAction.case_id == case.id).order_by(LinkAction.id)))
+    pref = services.preference(customer.id)
     return render_template("messaging/case.html", case=case, case_type=case_type, customer=customer,
-                           pref=services.preference(customer.id), messages=services.messages_of(case),
+                           pref=pref, locale_of_customer=services.locale_of(pref),
+                           locales=templates.LOCALES, messages=services.messages_of(case),
                            links=[(ln, services.link_state(ln, case), services.link_url(ln)) for ln in links],
                            actions=actions, L=_labels(), kinds=KINDS, channels=CHANNELS,
                            case_link=case_url(case_type, case.id))
@@ -167,16 +169,15 @@ def preference(customer_id: int):
             "email": (request.form.get("email") or "").strip() or None}
     if data["channel"] not in CHANNELS:
         data["channel"] = "sms"
+    if "locale" in request.form:  # an unknown one is refused by set_preference
+        data["locale"] = request.form["locale"]
+    back = request.referrer or url_for("messaging.outbox")
     try:
         services.set_preference(customer, data)
     except ValidationFailed as err:
-        from ..core import uow
-
-        uow.rollback()
-        flash(form_error_text(err), "danger")
-    else:
-        flash(_("Contact preference saved."), "success")
-    return redirect(request.referrer or url_for("messaging.outbox"))
+        return refuse(err, back=back)
+    flash(_("Contact preference saved."), "success")
+    return redirect(back)
 
 
 # --- templates -----------------------------------------------------------------------------------
