@@ -1,7 +1,7 @@
 """the customer's message language: contact_preferences.locale (zh by default)
 
-Revision ID: 0020_customer_locale
-Revises: 0019_warranty
+Revision ID: 0021_customer_locale
+Revises: 0020_rule_history
 Create Date: 2026-12-07 02:00:00
 
 """
@@ -9,8 +9,8 @@ from alembic import op
 import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
-revision = '0020_customer_locale'
-down_revision = '0019_warranty'
+revision = '0021_customer_locale'
+down_revision = '0020_rule_history'
 branch_labels = None
 depends_on = None
 
