@@ -9,7 +9,8 @@ from marshmallow import ValidationError
 from ..auth.permissions import get_or_404, require
 from ..core.errors import DomainError
 from ..core.http import paginate
-from ..core.web import CUSTOMER_PANELS, HISTORY_PROVIDERS, NUMBER_LOOKUPS, case_url, local_url, refuse, staff_blueprint
+from ..core.web import (CUSTOMER_PANELS, HISTORY_PROVIDERS, NUMBER_LOOKUPS, case_url, local_url, refuse,
+                        staff_blueprint)
 from ..extensions import db
 from . import entitlements, queries, services
 from .models import Customer, Vehicle

@@ -62,9 +62,12 @@ def _form_values(pref, submitted=None) -> dict:
     """What the preference form shows: the stored preference, or the refused form as it was sent."""
     if submitted is not None:
         return {k: submitted.get(k, "") for k in ("consent", "channel", "locale", "wechat_openid", "email")}
-    consent = "" if pref is None or pref.consent is None else ("yes" if pref.consent else "no")
-    return {"consent": consent, "channel": pref.channel if pref else "sms", "locale": services.locale_of(pref),
-            "wechat_openid": (pref.wechat_openid if pref else None) or "", "email": (pref.email if pref else None) or ""}
+    if pref is None:
+        return {"consent": "", "channel": "sms", "locale": services.locale_of(None),
+                "wechat_openid": "", "email": ""}
+    consent = "" if pref.consent is None else ("yes" if pref.consent else "no")
+    return {"consent": consent, "channel": pref.channel, "locale": services.locale_of(pref),
+            "wechat_openid": pref.wechat_openid or "", "email": pref.email or ""}
 
 
 @bp.route("/outbox")

@@ -100,5 +100,6 @@ def test_the_form_goes_back_only_to_local_addresses(client, login, clerk, store)
         resp = client.post(post, data={"consent": "", "channel": "sms", "next": evil},
                            headers={"Referer": evil})
         assert resp.status_code == 302 and resp.headers["Location"].endswith("/messaging/outbox"), evil
-    resp = client.post(post, data={"channel": "sms"}, headers={"Referer": f"http://localhost/customers/{customer.id}"})
+    referer = f"http://localhost/customers/{customer.id}"
+    resp = client.post(post, data={"channel": "sms"}, headers={"Referer": referer})
     assert resp.headers["Location"].endswith(f"/customers/{customer.id}")
