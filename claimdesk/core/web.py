@@ -3,6 +3,7 @@ from a form, home-page panels and the customer-history providers."""
 from __future__ import annotations
 
 from typing import Callable
+from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, jsonify, redirect, request, url_for
 from flask_babel import gettext as _
@@ -19,6 +20,8 @@ HOME_PANELS: list[Callable] = []
 HISTORY_PROVIDERS: list[Callable] = []
 #: functions(number, user) -> url or None, for the search box
 NUMBER_LOOKUPS: list[Callable] = []
+#: functions(customer, user) -> HTML (Markup) or None: cards other domains add to the customer page
+CUSTOMER_PANELS: list[Callable] = []
 
 
 def staff_blueprint(name: str, import_name: str, **kw) -> Blueprint:
@@ -31,6 +34,21 @@ def staff_blueprint(name: str, import_name: str, **kw) -> Blueprint:
             return login_manager.unauthorized()
 
     return bp
+
+
+def local_url(url: str | None) -> str | None:
+    """`url` as a path on this site (path and query), or None when it leads elsewhere: a form's `next`
+    or the Referer may only send the browser back into the app (no open redirect)."""
+    if not url or "\\" in url or any(ord(ch) < 32 for ch in url):
+        return None
+    parts = urlsplit(url)
+    if parts.scheme or parts.netloc:
+        if parts.scheme not in ("http", "https") or parts.netloc != request.host:
+            return None
+    path = parts.path
+    if not path.startswith("/") or path.startswith("//"):
+        return None
+    return f"{path}?{parts.query}" if parts.query else path
 
 
 def case_url(case_type: str, case_id: int) -> str | None:

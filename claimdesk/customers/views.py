@@ -9,7 +9,8 @@ from marshmallow import ValidationError
 from ..auth.permissions import get_or_404, require
 from ..core.errors import DomainError
 from ..core.http import paginate
-from ..core.web import HISTORY_PROVIDERS, NUMBER_LOOKUPS, case_url, refuse, staff_blueprint
+from ..core.web import (CUSTOMER_PANELS, HISTORY_PROVIDERS, NUMBER_LOOKUPS, case_url, local_url, refuse,
+                        staff_blueprint)
 from ..extensions import db
 from . import entitlements, queries, services
 from .models import Customer, Vehicle
@@ -50,8 +51,8 @@ def new():
         if data is not None:
             customer = services.create_customer(user, data)
             flash(_("Customer %(name)s saved.", name=customer.name), "success")
-            nxt = request.args.get("next")
-            if nxt and nxt.startswith("/") and not nxt.startswith("//"):
+            nxt = local_url(request.args.get("next"))
+            if nxt:
                 return redirect(f"{nxt}{'&' if '?' in nxt else '?'}customer_id={customer.id}")
             return redirect(url_for("customers.new_vehicle", customer_id=customer.id))
     return render_template("customers/form.html", customer=None, values=values, errors=errors), \
@@ -61,12 +62,18 @@ def new():
 @bp.route("/<int:customer_id>")
 def detail(customer_id: int):
     user = require("customers.read")
-    customer = get_or_404(Customer, customer_id, user)
+    return detail_page(get_or_404(Customer, customer_id, user), user)
+
+
+def detail_page(customer: Customer, user) -> str:
+    """The customer page: the archive, the vehicles, the full history and the cards other domains add
+    (`core.web.CUSTOMER_PANELS`); a form posted from one of those cards renders it again when refused."""
     history = []
     for provider in HISTORY_PROVIDERS:
         history.extend(provider(customer.id, user))
     history.sort(key=lambda h: h["created_at"], reverse=True)
-    return render_template("customers/detail.html", customer=customer, history=history)
+    panels = [p for p in (panel(customer, user) for panel in CUSTOMER_PANELS) if p]
+    return render_template("customers/detail.html", customer=customer, history=history, panels=panels)
 
 
 @bp.route("/<int:customer_id>/edit", methods=["GET", "POST"])

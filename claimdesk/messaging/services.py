@@ -126,7 +126,7 @@ def _case_of(msg: Message):
 
 
 # --- queueing ------------------------------------------------------------------------------------
-def _channel_and_recipient(customer: Customer, pref: ContactPreference | None) -> tuple[str, str]:
+def channel_and_recipient(customer: Customer, pref: ContactPreference | None) -> tuple[str, str]:
     if pref is not None and pref.channel == "wechat" and pref.wechat_openid:
         return "wechat", pref.wechat_openid
     if pref is not None and pref.channel == "email" and pref.email:
@@ -169,7 +169,7 @@ def _fill(msg: Message, case, customer: Customer, pref: ContactPreference | None
     """The message's channel, recipient, template and text, from the case and the customer as they are
     (`tpl`: `templates.current` of the message's kind and language; `link`: the case's status link, if the
     message carries one)."""
-    msg.channel, msg.recipient = _channel_and_recipient(customer, pref)
+    msg.channel, msg.recipient = channel_and_recipient(customer, pref)
     values = case_params(case)
     if link is not None:
         values["link"] = link_url(link)

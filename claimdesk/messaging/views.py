@@ -3,25 +3,31 @@ messages and status links, the customer's contact preference, and the admins' te
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup
 
-from ..auth.permissions import get_or_404, scoped
+from ..auth.permissions import can, get_or_404, scoped
 from ..core.errors import Forbidden, NotFound, ValidationFailed
 from ..core.http import paginate
 from ..core.templating import nav_item
-from ..core.web import case_url, refuse, staff_blueprint
+from ..core.web import CUSTOMER_PANELS, case_url, local_url, refuse, staff_blueprint
 from ..core.workflow import REGISTRY
+from ..customers import views as customer_views
 from ..customers.models import Customer
 from ..extensions import db
-from . import services, templates
+from . import providers, services, templates
 from .models import CHANNELS, KINDS, STATES, LinkAction, Message, MessageTemplate, StatusLink
 
 bp = staff_blueprint("messaging", __name__, url_prefix="/messaging")
 
 OUTBOX_ROLES = frozenset({"admin", "manager", "advisor", "front_desk_supervisor", "customer_relations"})
+#: who may send, make links, retry and change a customer's contact preference (admins only read)
+WRITE_ROLES = OUTBOX_ROLES - {"admin"}
+#: how many of the customer's latest messages the customer page's card lists
+CARD_MESSAGES = 5
 
 
 def case_messages_url(case_type: str, case_id: int) -> str | None:
@@ -39,6 +45,7 @@ REASON_LABELS = {"quiet_hours": _l("quiet hours (until morning)"), "daily_cap": 
                  "delivered": _l("delivered"), "undelivered": _l("not delivered")}
 CHANNEL_LABELS = {"sms": _l("SMS"), "wechat": _l("WeChat"), "email": _l("E-mail")}
 LOCALE_LABELS = {"zh": "中文", "en": "English"}  # each language in its own words
+OPT_OUT_LABELS = {"sms_reply": _l("replied TD to an SMS")}
 
 
 def _need(roles) -> None:
@@ -48,7 +55,19 @@ def _need(roles) -> None:
 
 def _labels() -> dict:
     return {"states": STATE_LABELS, "reasons": REASON_LABELS, "channels": CHANNEL_LABELS,
-            "kinds": templates.KIND_LABELS, "locales": LOCALE_LABELS}
+            "kinds": templates.KIND_LABELS, "locales": LOCALE_LABELS, "opt_out": OPT_OUT_LABELS}
+
+
+def _form_values(pref, submitted=None) -> dict:
+    """What the preference form shows: the stored preference, or the refused form as it was sent."""
+    if submitted is not None:
+        return {k: submitted.get(k, "") for k in ("consent", "channel", "locale", "wechat_openid", "email")}
+    if pref is None:
+        return {"consent": "", "channel": "sms", "locale": services.locale_of(None),
+                "wechat_openid": "", "email": ""}
+    consent = "" if pref.consent is None else ("yes" if pref.consent else "no")
+    return {"consent": consent, "channel": pref.channel, "locale": services.locale_of(pref),
+            "wechat_openid": pref.wechat_openid or "", "email": pref.email or ""}
 
 
 @bp.route("/outbox")
@@ -96,7 +115,7 @@ def case_messages(case_type: str, case_id: int):
         LinkAction.case_type == case_type, LinkAction.case_id == case.id).order_by(LinkAction.id)))
     pref = services.preference(customer.id)
     return render_template("messaging/case.html", case=case, case_type=case_type, customer=customer,
-                           pref=pref, locale_of_customer=services.locale_of(pref),
+                           pref=pref, locale_of_customer=services.locale_of(pref), form=_form_values(pref),
                            locales=templates.LOCALES, messages=services.messages_of(case),
                            links=[(ln, services.link_state(ln, case), services.link_url(ln)) for ln in links],
                            actions=actions, L=_labels(), kinds=KINDS, channels=CHANNELS,
@@ -110,7 +129,7 @@ def _back(case_type, case_id):
 @bp.route("/cases/<case_type>/<int:case_id>/send", methods=["POST"])
 def send_now(case_type: str, case_id: int):
     """Send the customer one message of a chosen kind about this case (with its status link)."""
-    _need(OUTBOX_ROLES - {"admin"})
+    _need(WRITE_ROLES)
     case = _case(case_type, case_id)
     kind = request.form.get("kind")
     if kind not in KINDS:
@@ -128,7 +147,7 @@ def send_now(case_type: str, case_id: int):
 
 @bp.route("/cases/<case_type>/<int:case_id>/links", methods=["POST"])
 def new_link(case_type: str, case_id: int):
-    _need(OUTBOX_ROLES - {"admin"})
+    _need(WRITE_ROLES)
     case = _case(case_type, case_id)
     services.link_for(case)
     flash(_("The status link is ready."), "success")
@@ -137,7 +156,7 @@ def new_link(case_type: str, case_id: int):
 
 @bp.route("/links/<int:link_id>/revoke", methods=["POST"])
 def revoke(link_id: int):
-    _need(OUTBOX_ROLES - {"admin"})
+    _need(WRITE_ROLES)
     link = get_or_404(StatusLink, link_id)
     _case(link.case_type, link.case_id)
     services.revoke_link(link, current_user)
@@ -147,7 +166,7 @@ def revoke(link_id: int):
 
 @bp.route("/messages/<int:message_id>/retry", methods=["POST"])
 def retry(message_id: int):
-    _need(OUTBOX_ROLES - {"admin"})
+    _need(WRITE_ROLES)
     msg = get_or_404(Message, message_id)
     if msg.state != "failed":
         flash(_("Only a failed message can be sent again."), "warning")
@@ -161,7 +180,10 @@ def retry(message_id: int):
 
 @bp.route("/customers/<int:customer_id>/preference", methods=["POST"])
 def preference(customer_id: int):
-    _need(OUTBOX_ROLES - {"admin"})
+    """The one handler of the preference form (the case's messages page and the customer page): goes back
+    where it came from (`next`, else the Referer; local addresses only). Refused from the customer page,
+    that page answers 422 with the form as sent and why; from elsewhere, the message is flashed there."""
+    _need(WRITE_ROLES)
     customer = get_or_404(Customer, customer_id)
     consent = request.form.get("consent")
     data = {"consent": {"yes": True, "no": False}.get(consent), "channel": request.form.get("channel", "sms"),
@@ -171,13 +193,40 @@ def preference(customer_id: int):
         data["channel"] = "sms"
     if "locale" in request.form:  # an unknown one is refused by set_preference
         data["locale"] = request.form["locale"]
-    back = request.referrer or url_for("messaging.outbox")
+    back = local_url(request.form.get("next")) or local_url(request.referrer) or url_for("messaging.outbox")
     try:
         services.set_preference(customer, data)
     except ValidationFailed as err:
+        user = current_user._get_current_object()
+        if back == url_for("customers.detail", customer_id=customer.id) and can(user, "customers.read"):
+            g.refused_preference = {"message": err.message, "errors": refuse(err), "values": request.form}
+            return customer_views.detail_page(customer, user), 422
         return refuse(err, back=back)
     flash(_("Contact preference saved."), "success")
     return redirect(back)
+
+
+def customer_card(customer: Customer, user) -> Markup | None:
+    """The customer page's "Messages" card (`core.web.CUSTOMER_PANELS`): how the customer is reached, the
+    opt-out, the latest messages, and the preference form for those who may change it."""
+    if user.role not in OUTBOX_ROLES:
+        return None
+    pref = services.preference(customer.id)
+    channel, recipient = services.channel_and_recipient(customer, pref)
+    latest = list(db.session.scalars(scoped(sa.select(Message), Message, user).where(
+        Message.customer_id == customer.id).order_by(Message.id.desc()).limit(CARD_MESSAGES)))
+    refused = g.get("refused_preference")
+    return Markup(render_template(
+        "messaging/customer_card.html", customer=customer, pref=pref, channel=channel,
+        recipient=providers.mask_recipient(channel, recipient), locale_of_customer=services.locale_of(pref),
+        messages=[(m, url_for("messaging.case_messages", case_type=m.case_type, case_id=m.case_id)
+                   if m.case_type else None) for m in latest],
+        may_edit=user.role in WRITE_ROLES, refused=refused,
+        form=_form_values(pref, refused["values"] if refused else None), L=_labels(), channels=CHANNELS,
+        locales=templates.LOCALES, next_url=url_for("customers.detail", customer_id=customer.id)))
+
+
+CUSTOMER_PANELS.append(customer_card)
 
 
 # --- templates -----------------------------------------------------------------------------------
