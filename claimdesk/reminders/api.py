@@ -8,6 +8,7 @@ from flask_smorest import Blueprint
 
 from ..auth.permissions import get_or_404, require
 from ..core.http import page_schema, paginate, paginate_list
+from ..customers.models import Vehicle
 from . import campaigns, queries, services
 from .models import Campaign, ServiceReminder
 from .presenters import CampaignCreatedOut, CampaignOut
@@ -20,12 +21,17 @@ blp = Blueprint("reminders_api", __name__, url_prefix="/api/v1",
 FULL = "invalid fields, not a slot, or the slot / day / advisor is full (as /appointments)"
 
 
-def _book(row, user, data: dict, source: str):
-    """The diary's booking for the row's vehicle; the request defaults to what the page pre-fills."""
+def _values(data: dict, vehicle_id: int, row=None) -> dict:
+    """The diary's booking of the vehicle; the request defaults to what the page pre-fills (`row` None:
+    a reminder not made yet)."""
     values = BookIn().dump(data)
     values.setdefault("request", services.booking_request(row))
-    values["vehicle_id"] = row.vehicle_id
-    return services.book_for(row, user, values, source=source)
+    values["vehicle_id"] = vehicle_id
+    return values
+
+
+def _book(row, user, data: dict, source: str):
+    return services.book_for(row, user, _values(data, row.vehicle_id, row), source=source)
 
 
 # --- reminders -----------------------------------------------------------------------------------
@@ -65,6 +71,21 @@ def reminder_book(data, reminder_id):
     user = require("reminders.work")
     row = get_or_404(ServiceReminder, reminder_id, user, for_update=True)
     appointment = _book(row, user, data, "reminder")
+    return {"appointment": appointment, "reminder": services.entry_of(row)}
+
+
+@blp.route("/reminders/vehicles/<int:vehicle_id>/book", methods=["POST"])
+@blp.arguments(BookIn)
+@blp.response(201, ReminderBookedOut)
+@blp.alt_response(404, description="not a vehicle of a store the caller sees, or it has no service due")
+@blp.alt_response(422, description=FULL)
+@blp.alt_response(409, description="the outcome of its reminder is recorded already (booked or declined)")
+def vehicle_book(data, vehicle_id):
+    """Book from the due list a vehicle with no reminder yet (`id` null there): its reminder of the due date
+    is made now, in the booking's transaction, as the page's booking does."""
+    user = require("reminders.work")
+    vehicle = get_or_404(Vehicle, vehicle_id, user, for_update=True)
+    appointment, row = services.book_vehicle(vehicle, user, _values(data, vehicle.id))
     return {"appointment": appointment, "reminder": services.entry_of(row)}
 
 

@@ -14,7 +14,7 @@ from ..appointments.models import Appointment
 from ..auth.models import Store
 from ..auth.permissions import require
 from ..core.clock import now, utc
-from ..core.errors import Conflict, ValidationFailed
+from ..core.errors import Conflict, NotFound, ValidationFailed
 from ..customers.models import Vehicle
 from ..extensions import db
 from ..messaging import services as messaging
@@ -108,6 +108,14 @@ def due_of(vehicle: Vehicle, readings: list[tuple[date, int]]) -> Due | None:
 
 def due_of_vehicle(vehicle: Vehicle) -> Due | None:
     return due_of(vehicle, _readings([vehicle.id]).get(vehicle.id, []))
+
+
+def due_or_404(vehicle: Vehicle) -> Due:
+    """The vehicle's due-list entry; a vehicle with no service due cannot be booked from the due list."""
+    entry = due_of_vehicle(vehicle)
+    if entry is None:
+        raise NotFound(_s(_l("This vehicle has no service due.")))
+    return entry
 
 
 def due_window(store: Store, days: int | None) -> int:
@@ -239,3 +247,11 @@ def book_for(row, actor, data: dict, *, source: str) -> Appointment:
                                fields={"vehicle_id": [_s(_l("Not this customer's vehicle."))]})
     record_outcome(row, "booked", actor, note=data.get("note"), appointment=appt)
     return appt
+
+
+def book_vehicle(vehicle: Vehicle, actor, data: dict) -> tuple[Appointment, ServiceReminder]:
+    """Book from the due list (the page and the API alike): the vehicle's reminder of its due date, made
+    now if the job has not made it yet, booked with `book_for` in the same transaction."""
+    require("reminders.work", actor)
+    row = reminder_for(due_or_404(vehicle))
+    return book_for(row, actor, data, source="reminder"), row

@@ -2,6 +2,8 @@
 the outcome forms and booking through the diary's booking form (same transaction)."""
 from __future__ import annotations
 
+from functools import partial
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -10,7 +12,7 @@ from flask_login import current_user
 from ..appointments import services as diary
 from ..appointments.views import booking_data, render_booking
 from ..auth.permissions import can, get_or_404, require
-from ..core.errors import DomainError, NotFound
+from ..core.errors import DomainError
 from ..core.templating import fmt_dt, nav_item
 from ..core.web import form_error_text, refuse, staff_blueprint
 from ..customers.models import Vehicle
@@ -54,14 +56,12 @@ def _outcome(row, user, back: str):
     return redirect(back)
 
 
-def _book(row, user, *, source: str, action: str, heading, back_ok, vehicle_id=None):
-    """The diary's booking form for a reminder or a campaign contact; booking records `booked`.
-    `row` may be a function making the row: it runs in the booking's transaction (POST) only."""
+def _book(book, user, vehicle_id: int, request_for: str, *, source: str, action: str, heading, back_ok):
+    """The diary's booking form for a vehicle; on POST `book(data)` books it and records `booked` on the
+    reminder or contact (same transaction); `request_for` pre-fills the request."""
     if request.method == "POST":
         try:
-            if callable(row):
-                row = row()
-            appt = services.book_for(row, user, booking_data(request.form), source=source)
+            appt = book(booking_data(request.form))
         except DomainError as err:
             errors = refuse(err)
             flash(form_error_text(err), "danger")
@@ -69,9 +69,8 @@ def _book(row, user, *, source: str, action: str, heading, back_ok, vehicle_id=N
                                   heading=heading, status=422)
         flash(_("Appointment booked for %(at)s.", at=fmt_dt(appt.starts_at)), "success")
         return redirect(back_ok)
-    vehicle = db.session.get(Vehicle, vehicle_id or row.vehicle_id)
-    values = {"customer_id": vehicle.customer_id, "vehicle_id": vehicle.id,
-              "request": services.booking_request(None if callable(row) else row),
+    vehicle = db.session.get(Vehicle, vehicle_id)
+    values = {"customer_id": vehicle.customer_id, "vehicle_id": vehicle.id, "request": request_for,
               **{k: v for k, v in request.args.items() if k in ("date", "starts_at", "advisor_id")}}
     return render_booking(user, values, {}, action=action, hidden={"source": source}, heading=heading)
 
@@ -80,7 +79,9 @@ def _book(row, user, *, source: str, action: str, heading, back_ok, vehicle_id=N
 def reminder_book(reminder_id: int):
     user = require("reminders.work")
     row = get_or_404(ServiceReminder, reminder_id, user)
-    return _book(row, user, source="reminder", action=url_for("reminders.reminder_book", reminder_id=row.id),
+    return _book(partial(services.book_for, row, user, source="reminder"), user, row.vehicle_id,
+                 services.booking_request(row), source="reminder",
+                 action=url_for("reminders.reminder_book", reminder_id=row.id),
                  heading=_("Book the service of %(plate)s", plate=row.vehicle.plate),
                  back_ok=url_for("reminders.due"))
 
@@ -90,13 +91,12 @@ def vehicle_book(vehicle_id: int):
     """Book from the due list: the vehicle's reminder of its due date (made now if the job has not yet)."""
     user = require("reminders.work")
     vehicle = get_or_404(Vehicle, vehicle_id, user)
-    entry = services.due_of_vehicle(vehicle)
-    if entry is None:
-        raise NotFound(_("This vehicle has no service due."))
-    return _book(lambda: services.reminder_for(entry), user, source="reminder",
+    services.due_or_404(vehicle)
+    return _book(lambda data: services.book_vehicle(vehicle, user, data)[0], user, vehicle.id,
+                 services.booking_request(None), source="reminder",
                  action=url_for("reminders.vehicle_book", vehicle_id=vehicle.id),
                  heading=_("Book the service of %(plate)s", plate=vehicle.plate),
-                 back_ok=url_for("reminders.due"), vehicle_id=vehicle.id)
+                 back_ok=url_for("reminders.due"))
 
 
 # --- campaigns -----------------------------------------------------------------------------------
@@ -148,7 +148,9 @@ def contact_outcome(contact_id: int):
 def contact_book(contact_id: int):
     user = require("reminders.work")
     row = _contact(contact_id, user)
-    return _book(row, user, source="campaign", action=url_for("reminders.contact_book", contact_id=row.id),
+    return _book(partial(services.book_for, row, user, source="campaign"), user, row.vehicle_id,
+                 services.booking_request(row), source="campaign",
+                 action=url_for("reminders.contact_book", contact_id=row.id),
                  heading=_("Book %(plate)s for %(title)s", plate=row.vehicle.plate, title=row.campaign.title),
                  back_ok=url_for("reminders.campaign", campaign_id=row.campaign_id))
 

@@ -156,6 +156,77 @@ def test_booking_a_full_slot_is_the_appointments_422_and_records_nothing(api_as,
     assert ok.status_code == 201 and ok.get_json()["appointment"]["request"] == "Scheduled service"
 
 
+def _unchanged(counts: tuple) -> bool:
+    return (_count(Appointment), _count(ServiceReminder)) == counts
+
+
+def test_book_a_due_vehicle_with_no_reminder_yet(api_as, advisor, store):
+    v = _due(store, 20)  # in the due window, after the job's 7 days: no reminder made
+    uow.commit()
+    api = api_as(advisor)
+    assert [i["id"] for i in api.get("reminders?state=none").get_json()["items"]] == [None]
+    resp = api.post(f"reminders/vehicles/{v.id}/book", {"starts_at": local(8, "10:00").isoformat()},
+                    headers={"Accept-Language": "en"})
+    assert resp.status_code == 201, resp.get_json()
+    body = resp.get_json()
+    row = _fresh(ServiceReminder, body["reminder"]["id"])
+    appt = db.session.get(Appointment, body["appointment"]["id"])
+    assert (row.vehicle_id, row.due_date, row.due_by, row.channel) == \
+        (v.id, TODAY + timedelta(days=20), "date", "call")
+    assert row.state == "booked" and row.appointment_id == appt.id and row.outcome_by_id == advisor.id
+    assert appt.source == "reminder" and appt.vehicle_id == v.id and appt.customer_id == v.customer_id
+    assert appt.request == "Scheduled service" and appt.state == "booked"
+    assert body["reminder"]["state"] == "booked" and body["reminder"]["appointment_id"] == appt.id
+    assert body["reminder"]["vehicle_id"] == v.id and body["appointment"]["starts_at"] is not None
+    assert [i["state"] for i in api.get("reminders").get_json()["items"]] == ["booked"]
+    again = api.post(f"reminders/vehicles/{v.id}/book", {"starts_at": local(8, "11:00").isoformat()})
+    assert again.status_code == 409  # its reminder is booked: the reminder route's own refusal
+    assert _unchanged((1, 1))
+
+
+def test_book_a_due_vehicle_with_its_reminder_made_uses_that_reminder(api_as, advisor, store):
+    row = _reminder(store)
+    uow.commit()
+    resp = api_as(advisor).post(f"reminders/vehicles/{row.vehicle_id}/book",
+                                {"starts_at": local(8, "10:00").isoformat(), "request": "Service and tyres"})
+    assert resp.status_code == 201, resp.get_json()
+    body = resp.get_json()
+    assert body["reminder"]["id"] == row.id and body["appointment"]["request"] == "Service and tyres"
+    assert _count(ServiceReminder) == 1 and _fresh(ServiceReminder, row.id).state == "booked"
+
+
+def test_book_a_due_vehicle_refusals_change_nothing(api_as, advisor, workshop, manager, store, other_store):
+    diary.save_settings(store, {"per_slot": 1}, manager)
+    other = VehicleFactory(customer__store=store)
+    diary.book(manager, {"customer_id": other.customer_id, "vehicle_id": other.id,
+                         "starts_at": local(8, "10:00").isoformat()})
+    v, theirs = _due(store, 20), _due(other_store, 20)
+    not_due = VehicleFactory(customer__store=store)
+    uow.commit()
+    counts = (1, 0)
+    api = api_as(advisor)
+    slot = {"starts_at": local(8, "11:00").isoformat()}
+    wrong_role = api_as(workshop).post(f"reminders/vehicles/{v.id}/book", slot)
+    assert wrong_role.status_code == 403 and wrong_role.get_json()["error"]["status"] == 403
+    assert _unchanged(counts)
+    for vehicle_id in (theirs.id, not_due.id, 999999):
+        missing = api.post(f"reminders/vehicles/{vehicle_id}/book", slot)
+        assert missing.status_code == 404 and missing.get_json()["error"]["code"], vehicle_id
+        assert _unchanged(counts)
+    assert _fields(api.post(f"reminders/vehicles/{v.id}/book", {})) == {"starts_at"}
+    assert _fields(api.post(f"reminders/vehicles/{v.id}/book", {"starts_at": "tomorrow", "advisor_id": "x",
+                                                                  "request": "r" * 2001})) == \
+        {"starts_at", "advisor_id", "request"}
+    off_slot = {"starts_at": local(8, "10:07").isoformat()}
+    assert _fields(api.post(f"reminders/vehicles/{v.id}/book", off_slot)) == {"starts_at"}  # not a diary slot
+    assert _unchanged(counts)
+    full = api.post(f"reminders/vehicles/{v.id}/book", {"starts_at": local(8, "10:00").isoformat()})
+    assert _fields(full) == {"starts_at"} and "full" in full.get_json()["error"]["message"]
+    assert _unchanged(counts)  # the reminder the booking made is rolled back with it
+    assert api.post(f"reminders/vehicles/{v.id}/book", slot).status_code == 201
+    assert _unchanged((2, 1))
+
+
 # --- campaigns -----------------------------------------------------------------------------------
 def test_create_campaign_lists_the_vins_not_in_the_store(api_as, manager, advisor, store, other_store):
     mine = VehicleFactory(customer__store=store, model="Lavida")
@@ -248,7 +319,8 @@ def test_contact_outcome_and_booking(api_as, manager, advisor, workshop, make_us
 def test_endpoints_are_in_the_openapi_spec(client):
     spec = client.get("/api/v1/openapi.json").get_json()
     for path in ("/api/v1/reminders", "/api/v1/reminders/{reminder_id}", "/api/v1/reminders/{reminder_id}/outcome",
-                 "/api/v1/reminders/{reminder_id}/book", "/api/v1/campaigns", "/api/v1/campaigns/{campaign_id}",
+                 "/api/v1/reminders/{reminder_id}/book", "/api/v1/reminders/vehicles/{vehicle_id}/book",
+                 "/api/v1/campaigns", "/api/v1/campaigns/{campaign_id}",
                  "/api/v1/campaigns/{campaign_id}/contacts", "/api/v1/campaigns/contacts/{contact_id}/outcome",
                  "/api/v1/campaigns/contacts/{contact_id}/book"):
         assert path in spec["paths"], path

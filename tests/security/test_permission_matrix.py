@@ -304,6 +304,7 @@ MATRIX: dict[str, R] = {
     "GET /api/v1/reminders/<int:reminder_id>": R(REMINDERS_READ, store=True),
     "POST /api/v1/reminders/<int:reminder_id>/outcome": R(REMINDERS_WORK, store=True),
     "POST /api/v1/reminders/<int:reminder_id>/book": R(REMINDERS_WORK, store=True),
+    "POST /api/v1/reminders/vehicles/<int:vehicle_id>/book": R(REMINDERS_WORK, store=True),
     "GET /api/v1/campaigns": R(REMINDERS_READ), "POST /api/v1/campaigns": R(CAMPAIGNS),
     "GET /api/v1/campaigns/<int:campaign_id>": R(REMINDERS_READ, store=True),
     "GET /api/v1/campaigns/<int:campaign_id>/contacts": R(REMINDERS_READ, store=True),
