@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 from ..auth.permissions import get_or_404, require
 from ..core.http import page_schema, paginate, paginate_list
 from ..customers.models import Vehicle
-from . import campaigns, queries, services
+from . import campaigns, presenters, queries, services
 from .models import Campaign, ServiceReminder
 from .presenters import CampaignCreatedOut, CampaignOut
 from .schemas import (BookIn, CampaignIn, CampaignQuery, ContactBookedOut, ContactOut, ContactQuery,
@@ -96,7 +96,8 @@ class Campaigns(MethodView):
     @blp.response(200, page_schema(CampaignOut))
     def get(self, args):
         user = require("reminders.read")
-        return paginate(queries.campaign_list(user, args), args)
+        page = paginate(queries.campaign_list(user, args), args)
+        return {**page, "items": presenters.listed(page["items"])}
 
     @blp.arguments(CampaignIn)
     @blp.response(201, CampaignCreatedOut)

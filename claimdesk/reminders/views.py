@@ -105,7 +105,7 @@ def campaigns():
     user = require("reminders.read")
     rows = list(db.session.scalars(queries.campaign_list(user, {})))
     return render_template("reminders/campaigns.html", campaigns=rows,
-                           progress={c.id: campaign_services.progress(c) for c in rows}, L=_labels(),
+                           progress=campaign_services.progress_of(c.id for c in rows), L=_labels(),
                            may_manage=can(user, "campaigns.manage"))
 
 

@@ -328,3 +328,27 @@ def test_endpoints_are_in_the_openapi_spec(client):
     schemas = spec["components"]["schemas"]
     assert {"ReminderOut", "OutcomeIn", "BookIn", "CampaignIn", "CampaignOut", "ContactOut", "ProgressOut"} <= set(schemas)
     assert "unknown_vins" in schemas["CampaignCreatedOut"]["properties"]
+
+
+def test_the_campaign_list_counts_progress_with_one_query_for_the_page(api_as, manager, advisor, store):
+    VehicleFactory(customer__store=store, model="Lavida")
+    _campaign(manager, model_filter="Lavida")
+    uow.commit()
+    api = api_as(advisor)
+
+    def statements() -> int:
+        seen = []
+        listener = lambda *_a: seen.append(1)  # noqa: E731
+        sa.event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            assert api.get("campaigns").status_code == 200
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", listener)
+        return len(seen)
+
+    one = statements()
+    for _ in range(3):
+        _campaign(manager, model_filter="Lavida")
+    uow.commit()
+    assert len(api.get("campaigns").get_json()["items"]) == 4
+    assert statements() == one  # not one count per campaign
